@@ -1,0 +1,22 @@
+import type { Knex } from 'knex';
+import * as schemaV1 from './001-schema-v1';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Migrations listed explicitly, so they run the same under tsx, jest and compiled JavaScript. */
+const MIGRATIONS: Record<string, Migration> = {
+  '001-schema-v1': schemaV1,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const migration = MIGRATIONS[name];
+    if (!migration) throw new Error(`unknown migration ${name}`);
+    return migration;
+  },
+};

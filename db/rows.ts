@@ -1,0 +1,101 @@
+import type {
+  AccountKind,
+  AuthorKind,
+  ChannelKind,
+  DeliveryStatus,
+  MemberRole,
+  MessageDirection,
+  OperatorStatus,
+  SessionOrigin,
+  SessionState,
+} from '../domain/types';
+
+/** Rows as PostgreSQL returns them (snake_case, timestamps as Date). */
+export interface LiveChatRow {
+  id: string;
+  name: string;
+  bound_app: string;
+  session_name_template: string | null;
+  created_at: Date;
+}
+
+export interface OperatorRow {
+  id: string;
+  name: string;
+  email: string | null;
+  status: OperatorStatus;
+  created_at: Date;
+}
+
+export interface MemberRow {
+  live_chat_id: string;
+  operator_id: string;
+  role: MemberRole;
+}
+
+export interface ChannelRow {
+  id: string;
+  live_chat_id: string;
+  kind: ChannelKind;
+  name: string;
+  settings: Record<string, unknown>;
+  state: 'active' | 'disabled';
+  created_at: Date;
+}
+
+export interface ContactRow {
+  id: string;
+  app: string;
+  name: string;
+  data: Record<string, unknown>;
+  created_at: Date;
+}
+
+export interface ContactFieldRow {
+  id: string;
+  contact_id: string;
+  field: string;
+  type: 'account' | 'email';
+  kind: AccountKind;
+  value: string;
+  position: number;
+}
+
+export interface SessionRow {
+  id: string;
+  live_chat_id: string;
+  channel_id: string;
+  contact_id: string | null;
+  account_kind: AccountKind;
+  account: string;
+  state: SessionState;
+  exclusive: boolean;
+  assigned_operator_id: string | null;
+  origin: SessionOrigin;
+  started_by: string | null;
+  name: string;
+  opened_at: Date;
+  closed_at: Date | null;
+  last_message_at: Date;
+  last_inbound_at: Date | null;
+}
+
+export interface MessageRow {
+  id: string;
+  session_id: string;
+  direction: MessageDirection;
+  author_kind: AuthorKind;
+  author_id: string | null;
+  process_workflow_id: string | null;
+  process_run_id: string | null;
+  text: string;
+  subject: string | null;
+  files: unknown[];
+  status: DeliveryStatus;
+  failure_reason: string | null;
+  provider_message_id: string | null;
+  idempotency_key: string | null;
+  created_at: Date;
+  updated_at: Date;
+  sent_at: Date | null;
+}
