@@ -1,0 +1,60 @@
+/**
+ * The nouns of the domain (see shared/design/DOMAIN.md). Pure types: no I/O here.
+ * Workflows, activities, the database layer and the client all speak these.
+ */
+
+/** How a live chat is connected to the outside. Open to more kinds: add a row to the channel table. */
+export type ChannelKind = 'email' | 'whatsapp' | 'telegram' | 'livechat';
+
+/** How a customer is reached on one channel. */
+export type AccountKind = 'phone' | 'email' | 'telegram';
+
+export type OperatorStatus = 'online' | 'offline' | 'busy';
+export type MemberRole = 'operator' | 'supervisor';
+
+export type SessionState = 'open' | 'closed';
+/** Who started a session. */
+export type SessionOrigin = 'operator' | 'process' | 'customer';
+
+export type MessageDirection = 'outbound' | 'inbound';
+/** Who wrote a message: an operator, a business process (optionally on behalf of a user), or the customer. */
+export type AuthorKind = 'operator' | 'process' | 'customer';
+export type DeliveryStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+/** A value of a contact field of type Account: `{ kind, value }`. */
+export interface AccountValue {
+  kind: AccountKind;
+  value: string;
+}
+
+/** Where a process message goes: a contact (+ optionally which of its fields), an account value, or a session. */
+export type Recipient = { contactId: string; field?: string } | { account: string } | { sessionId: string };
+
+/** Who a process message is written by: the system, or the user who started the process. */
+export type ProcessAuthor = { kind: 'system' } | { kind: 'user'; userId: string };
+
+export interface SendLiveChatMessageInput {
+  liveChatId: string;
+  /** The channel of the live chat to send through. Required unless sending into an existing session. */
+  channelId?: string;
+  to: Recipient;
+  text: string;
+  /** Email only: the subject, which also names a new session. */
+  subject?: string;
+  /** Default: the system. */
+  author?: ProcessAuthor;
+  /** Email only: put the message into the open session of that address instead of opening a new one. */
+  reuseOpenSession?: boolean;
+  /**
+   * Makes the send idempotent across retries, replays and repeated starts. Default: derived from the
+   * workflow id, so starting the same workflow id twice sends once.
+   */
+  idempotencyKey?: string;
+}
+
+export interface SendLiveChatMessageResult {
+  sessionId: string;
+  messageId: string;
+  status: DeliveryStatus;
+  sessionReused: boolean;
+}
