@@ -1,0 +1,14 @@
+import type { ChannelAdapter, OutboundMessage, SendOutcome } from '../channels/adapter';
+
+/**
+ * A stand-in provider that keeps what it is given in memory, for the demo and tests until the real
+ * provider adapters (nodemailer, twilio, telegraf against local stand-ins) replace it.
+ */
+export class RecordingAdapter implements ChannelAdapter {
+  readonly received: OutboundMessage[] = [];
+
+  async send(message: OutboundMessage): Promise<SendOutcome> {
+    this.received.push(message);
+    return { providerMessageId: `recorded-${this.received.length}` };
+  }
+}

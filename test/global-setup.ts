@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { createDb, migrateLatest } from '../db/knex';
+import { provisionTemporal } from '../infra/temporal-server';
+import { createTestDatabase } from './support/test-database';
+
+/**
+ * Once per `jest` run: a real Temporal server, a PostgreSQL database of the run's own (migrated),
+ * and the workflow bundle built once. Test files find them through the environment.
+ */
+export default async function globalSetup(): Promise<void> {
+  const temporal = await provisionTemporal({ log: (line) => console.log(`[temporal] ${line}`) });
+  const database = await createTestDatabase();
+  const db = createDb(database.url, { poolMax: 1 });
+  try {
+    await migrateLatest(db);
+  } finally {
+    await db.destroy();
+  }
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  const bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'livechat-bundle-')), 'workflows.js');
+  fs.writeFileSync(bundlePath, code);
+
+  process.env.LIVECHAT_TEST_TEMPORAL_ADDRESS = temporal.address;
+  process.env.LIVECHAT_TEST_DATABASE_URL = database.url;
+  process.env.LIVECHAT_TEST_DATABASE_POOL_MAX = String(database.poolMax);
+  process.env.LIVECHAT_TEST_WORKFLOW_BUNDLE = bundlePath;
+  const state = globalThis as unknown as { livechatTeardown?: () => Promise<void> };
+  state.livechatTeardown = async () => {
+    await temporal.stop();
+    await database.drop();
+    fs.rmSync(path.dirname(bundlePath), { recursive: true, force: true });
+  };
+}

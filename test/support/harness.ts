@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { ChannelAdapters } from '../../channels/adapter';
+import { createDb, type Db } from '../../db/knex';
+import { installRuntimeLogger } from '../../infra/runtime';
+import { RecordingAdapter } from '../../sandbox/recording-adapter';
+import { createWorker } from '../../worker/create-worker';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run integration tests through jest's integration project`);
+  return value;
+}
+
+export interface Harness {
+  db: Db;
+  client: Client;
+  taskQueue: string;
+  /** What the stand-in provider received, per channel kind. */
+  outbox: {
+    email: RecordingAdapter;
+    whatsapp: RecordingAdapter;
+    telegram: RecordingAdapter;
+    livechat: RecordingAdapter;
+  };
+  stop(): Promise<void>;
+}
+
+/**
+ * One test file's world: a database handle, a Temporal client, and a worker running on a task queue
+ * of the file's own (so files never take each other's tasks), all on the real server and database
+ * that the global setup provisioned.
+ */
+export async function startHarness(): Promise<Harness> {
+  installRuntimeLogger('WARN');
+  const address = required('LIVECHAT_TEST_TEMPORAL_ADDRESS');
+  const db = createDb(required('LIVECHAT_TEST_DATABASE_URL'), {
+    poolMax: Number(required('LIVECHAT_TEST_DATABASE_POOL_MAX')),
+  });
+  const outbox = {
+    email: new RecordingAdapter(),
+    whatsapp: new RecordingAdapter(),
+    telegram: new RecordingAdapter(),
+    livechat: new RecordingAdapter(),
+  };
+  const channels: ChannelAdapters = outbox;
+  const taskQueue = `test-${randomUUID()}`;
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker: Worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: createActivities({ db, channels }),
+    workflowBundlePath: required('LIVECHAT_TEST_WORKFLOW_BUNDLE'),
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    db,
+    client,
+    taskQueue,
+    outbox,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+      await db.destroy();
+    },
+  };
+}
