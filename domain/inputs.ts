@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInput } from './errors';
-import type { SendLiveChatMessageInput } from './types';
+import type { InitiateSessionInput, SendLiveChatMessageInput } from './types';
 
 const id = z.string().trim().min(1).max(200);
 
@@ -22,6 +22,9 @@ export const SendLiveChatMessageInputSchema = z.strictObject({
   to: RecipientSchema,
   text: z.string(),
   subject: z.string().optional(),
+  variables: z
+    .record(z.string().max(100), z.union([z.string().max(10_000), z.number(), z.boolean()]))
+    .optional(),
   author: ProcessAuthorSchema.optional(),
   reuseOpenSession: z.boolean().optional(),
   idempotencyKey: z.string().min(1).max(500).optional(),
@@ -38,4 +41,36 @@ export function parseInput<T>(schema: z.ZodType<T>, raw: unknown): T {
 
 export function parseSendLiveChatMessageInput(raw: unknown): SendLiveChatMessageInput {
   return parseInput(SendLiveChatMessageInputSchema, raw);
+}
+
+const AccountValueSchema = z.strictObject({
+  kind: z.enum(['phone', 'email', 'telegram']),
+  value: z.string().min(1).max(320),
+});
+
+const SessionCustomerSchema = z.union([
+  z.strictObject({ contactId: id, field: z.string().min(1).max(200).optional() }),
+  z.strictObject({ account: z.string().min(1).max(320) }),
+  z.strictObject({
+    newContact: z.strictObject({
+      name: z.string().trim().min(1).max(200),
+      accounts: z.array(AccountValueSchema).max(20).optional(),
+      emails: z.array(z.string().min(1).max(320)).max(20).optional(),
+    }),
+  }),
+]);
+
+/** The shape of an Initiate Session request. */
+export const InitiateSessionInputSchema = z.strictObject({
+  liveChatId: id,
+  operatorId: id,
+  channelId: id,
+  customer: SessionCustomerSchema,
+  subject: z.string().optional(),
+  firstMessage: z.string().optional(),
+  idempotencyKey: z.string().min(1).max(500).optional(),
+});
+
+export function parseInitiateSessionInput(raw: unknown): InitiateSessionInput {
+  return parseInput(InitiateSessionInputSchema, raw);
 }

@@ -38,9 +38,12 @@ export interface SendLiveChatMessageInput {
   /** The channel of the live chat to send through. Required unless sending into an existing session. */
   channelId?: string;
   to: Recipient;
+  /** The text; with `variables`, a template such as "Your order {{number}} is ready". */
   text: string;
-  /** Email only: the subject, which also names a new session. */
+  /** Email only: the subject, which also names a new session (a template too, with `variables`). */
   subject?: string;
+  /** The process's variables for `text` and `subject`; a variable the template uses but is missing is an error. */
+  variables?: Record<string, string | number | boolean>;
   /** Default: the system. */
   author?: ProcessAuthor;
   /** Email only: put the message into the open session of that address instead of opening a new one. */
@@ -57,4 +60,36 @@ export interface SendLiveChatMessageResult {
   messageId: string;
   status: DeliveryStatus;
   sessionReused: boolean;
+}
+
+/**
+ * The customer an operator starts a session with: a contact of the bound app (optionally which of its
+ * fields), an account value, or a contact created on the spot (rule 3).
+ */
+export type SessionCustomer =
+  | { contactId: string; field?: string }
+  | { account: string }
+  | { newContact: { name: string; accounts?: AccountValue[]; emails?: string[] } };
+
+export interface InitiateSessionInput {
+  liveChatId: string;
+  /** The operator who starts it; the session is assigned to them (rule 6). */
+  operatorId: string;
+  channelId: string;
+  customer: SessionCustomer;
+  /** Email only: the subject, which is also the session's name (rule 5). */
+  subject?: string;
+  /** Sent at once as the operator's first message. */
+  firstMessage?: string;
+  /** Default: derived from the workflow id. */
+  idempotencyKey?: string;
+}
+
+export interface InitiateSessionResult {
+  sessionId: string;
+  name: string;
+  assignedOperatorId: string;
+  contactId: string | null;
+  /** The first message, when one was given. */
+  firstMessage?: { messageId: string; status: DeliveryStatus };
 }
