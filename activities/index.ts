@@ -3,6 +3,11 @@ import type { Db } from '../db/knex';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
 import { prepareMessage, type PrepareMessageInput, type PreparedMessage } from './prepare-message';
+import {
+  startOperatorSession,
+  type StartedSession,
+  type StartOperatorSessionInput,
+} from './start-operator-session';
 
 export interface ActivityDeps {
   db: Db;
@@ -22,8 +27,16 @@ export function createActivities(deps: ActivityDeps) {
       asProcessFailure(() => prepareMessage(deps.db, input, clock())),
     dispatchMessage: (input: { messageId: string }): Promise<DispatchResult> =>
       asProcessFailure(() => dispatchMessage(deps.db, deps.channels, input.messageId, clock)),
+    startOperatorSession: (input: StartOperatorSessionInput): Promise<StartedSession> =>
+      asProcessFailure(() => startOperatorSession(deps.db, input, clock())),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { PrepareMessageInput, PreparedMessage, DispatchResult };
+export type {
+  PrepareMessageInput,
+  PreparedMessage,
+  DispatchResult,
+  StartOperatorSessionInput,
+  StartedSession,
+};

@@ -1,13 +1,12 @@
 import type { Knex } from 'knex';
 import { getChannel, getLiveChat, getMembership } from '../db/live-chats';
+import { channelOf } from './channel-of';
 import { findByIdempotencyKey, insertMessage } from '../db/messages';
 import type { ChannelRow, LiveChatRow, MessageRow, SessionRow } from '../db/rows';
 import { getSession, touchSession } from '../db/sessions';
 import { isKnownTelegramChat } from '../db/telegram-chats';
 import { channelRules } from '../domain/channels';
 import {
-  ChannelNotFound,
-  ChannelNotInLiveChat,
   InvalidInput,
   LiveChatNotFound,
   NotAllowedAuthor,
@@ -17,6 +16,7 @@ import {
 } from '../domain/errors';
 import { parseSendLiveChatMessageInput } from '../domain/inputs';
 import { validateMessageText, validateSubject } from '../domain/limits';
+import { renderMessageTemplate } from '../domain/templates';
 import type { DeliveryStatus, ProcessAuthor, SendLiveChatMessageInput } from '../domain/types';
 import { resolveAccount } from './accounts';
 import { openOrReuseSession } from './sessions';
@@ -48,8 +48,9 @@ export async function prepareMessage(
   now: Date,
 ): Promise<PreparedMessage> {
   const { process, ...request } = raw;
-  const input = parseSendLiveChatMessageInput(request);
+  const parsed = parseSendLiveChatMessageInput(request);
   const idempotencyKey = raw.idempotencyKey;
+  const input = withVariables(parsed);
   validateMessageText(input.text);
   const subject = validateSubject(input.subject);
 
@@ -62,7 +63,8 @@ export async function prepareMessage(
       const author = input.author ?? { kind: 'system' };
       await checkProcessAuthor(trx, liveChat, author);
 
-      const { session, reused } = await sessionFor(trx, liveChat, { ...input, subject }, now);
+      const { session, reused, channel } = await sessionFor(trx, liveChat, { ...input, subject }, now);
+      validateMessageText(input.text, channelRules(channel.kind).maxTextLength);
       const message = await insertMessage(trx, {
         session_id: session.id,
         direction: 'outbound',
@@ -84,6 +86,17 @@ export async function prepareMessage(
     if (!winner) throw new Error(`message with idempotency key ${idempotencyKey} vanished`, { cause: error });
     return fromExisting(db, winner);
   }
+}
+
+/** Renders `text` and `subject` as templates when the process gave variables. */
+function withVariables(input: SendLiveChatMessageInput): SendLiveChatMessageInput {
+  const variables = input.variables;
+  if (variables === undefined) return input;
+  return {
+    ...input,
+    text: renderMessageTemplate(input.text, variables),
+    ...(input.subject !== undefined ? { subject: renderMessageTemplate(input.subject, variables) } : {}),
+  };
 }
 
 async function fromExisting(db: Knex, message: MessageRow): Promise<PreparedMessage> {
@@ -111,7 +124,7 @@ async function sessionFor(
   liveChat: LiveChatRow,
   input: SendLiveChatMessageInput,
   now: Date,
-): Promise<{ session: SessionRow; reused: boolean }> {
+): Promise<{ session: SessionRow; reused: boolean; channel: ChannelRow }> {
   const to = input.to;
   if ('sessionId' in to) {
     const session = await getSession(db, to.sessionId);
@@ -121,7 +134,9 @@ async function sessionFor(
       throw new InvalidInput({ path: 'channelId', message: 'differs from the channel of the given session' });
     }
     if (session.state === 'closed') throw new SessionClosed({ sessionId: session.id });
-    return { session, reused: true };
+    const channel = await getChannel(db, session.channel_id);
+    if (!channel) throw new Error(`session ${session.id} has no channel`);
+    return { session, reused: true, channel };
   }
   if (input.channelId === undefined) {
     throw new InvalidInput({
@@ -137,7 +152,7 @@ async function sessionFor(
   ) {
     throw new TelegramChatUnknown({ chatId: recipient.account, channelId: channel.id });
   }
-  return openOrReuseSession(db, {
+  const opened = await openOrReuseSession(db, {
     liveChat,
     channel,
     recipient,
@@ -148,12 +163,5 @@ async function sessionFor(
     reuseOpenSession: input.reuseOpenSession ?? false,
     now,
   });
-}
-
-async function channelOf(db: Knex, liveChat: LiveChatRow, channelId: string): Promise<ChannelRow> {
-  const channel = await getChannel(db, channelId);
-  if (!channel) throw new ChannelNotFound({ channelId });
-  if (channel.live_chat_id !== liveChat.id)
-    throw new ChannelNotInLiveChat({ channelId, liveChatId: liveChat.id });
-  return channel;
+  return { ...opened, channel };
 }

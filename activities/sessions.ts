@@ -66,8 +66,8 @@ export function sessionName(
   request: Pick<SessionRequest, 'liveChat' | 'channel' | 'recipient' | 'subject' | 'now'>,
 ): string {
   return renderSessionName(request.liveChat.session_name_template, {
-    // A customer not in the bound app is named by the account they are reached at.
-    contactName: request.recipient.contactName ?? request.recipient.account,
+    ...(request.recipient.contactName ? { contactName: request.recipient.contactName } : {}),
+    account: request.recipient.account,
     date: request.now,
     liveChatName: request.liveChat.name,
     channelKind: request.channel.kind,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { normaliseAccount } from '../domain/channels';
 import { normaliseEmail } from '../domain/email';
 import { InvalidInput } from '../domain/errors';
+import { validateSessionNameTemplate } from '../domain/templates';
 
 const id = z.string().trim().min(1).max(200);
 
@@ -88,6 +89,10 @@ export async function applyConfig(db: Knex, raw: unknown): Promise<void> {
     );
   }
   const config = parsed.data;
+  // A broken session-name template would refuse every session later: refuse it now instead.
+  for (const chat of config.liveChats) {
+    if (chat.sessionNameTemplate) validateSessionNameTemplate(chat.sessionNameTemplate);
+  }
   await db.transaction(async (trx) => {
     for (const operator of config.operators) {
       await trx('operators')

@@ -25,3 +25,25 @@ export async function findContactByAccount(
     .orderBy('c.created_at')
     .first('c.*');
 }
+
+export interface NewContactField {
+  field: string;
+  type: 'account' | 'email';
+  kind: AccountKind;
+  /** Already normalised. */
+  value: string;
+}
+
+/** Creates an item of the bound app with typed fields (an operator's "+Create"). */
+export async function insertContact(
+  db: Knex,
+  contact: { id: string; app: string; name: string },
+  fields: NewContactField[],
+): Promise<ContactRow> {
+  const [row] = await db<ContactRow>('contacts').insert(contact).returning('*');
+  if (!row) throw new Error('inserting a contact returned no row');
+  if (fields.length > 0) {
+    await db('contact_fields').insert(fields.map((f, position) => ({ contact_id: row.id, ...f, position })));
+  }
+  return row;
+}

@@ -74,6 +74,7 @@ export interface SessionRow {
   origin: SessionOrigin;
   started_by: string | null;
   name: string;
+  idempotency_key: string | null;
   opened_at: Date;
   closed_at: Date | null;
   last_message_at: Date;

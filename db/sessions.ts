@@ -12,6 +12,7 @@ export interface NewSession {
   origin: SessionRow['origin'];
   started_by: string | null;
   name: string;
+  idempotency_key?: string;
 }
 
 export function findOpenSession(
@@ -23,6 +24,10 @@ export function findOpenSession(
     .where({ channel_id: channelId, account, state: 'open' })
     .orderBy('last_message_at', 'desc')
     .first();
+}
+
+export function findSessionByIdempotencyKey(db: Knex, key: string): Promise<SessionRow | undefined> {
+  return db<SessionRow>('sessions').where({ idempotency_key: key }).first();
 }
 
 export function getSession(db: Knex, id: string): Promise<SessionRow | undefined> {

@@ -1,21 +1,10 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES } from '../domain/errors';
 import type { SendLiveChatMessageInput, SendLiveChatMessageResult } from '../domain/types';
+import { DATABASE_STEP, PROVIDER_STEP } from './activity-options';
 
-// One transaction in PostgreSQL: rule checks, session, pending message row.
-const { prepareMessage } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumInterval: '30 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
-});
-
-// The provider call, separate so an outage retries only the send. Providers can be slow or down
-// for a while: retry with backoff for up to a day before giving up.
-const { dispatchMessage } = proxyActivities<Activities>({
-  startToCloseTimeout: '60 seconds',
-  scheduleToCloseTimeout: '24 hours',
-  retry: { maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
-});
+const { prepareMessage } = proxyActivities<Activities>(DATABASE_STEP);
+const { dispatchMessage } = proxyActivities<Activities>(PROVIDER_STEP);
 
 /**
  * Send Live Chat Message: a process step that, with no operator, resolves the customer's account,

@@ -102,6 +102,8 @@ export async function up(knex: Knex): Promise<void> {
     t.text('origin').notNullable();
     t.text('started_by');
     t.text('name').notNullable();
+    // An operator's request to start a session, so a retried or repeated start finds its session.
+    t.text('idempotency_key').unique();
     t.timestamp('opened_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('closed_at', { useTz: true });
     t.timestamp('last_message_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { insertContact } from '../db/contacts';
+import { getLiveChat, getMembership, getOperator } from '../db/live-chats';
+import { findByIdempotencyKey, insertMessage } from '../db/messages';
+import type { ChannelRow, LiveChatRow, SessionRow } from '../db/rows';
+import { findOpenSession, findSessionByIdempotencyKey, insertSession } from '../db/sessions';
+import { isKnownTelegramChat } from '../db/telegram-chats';
+import { channelRules, normaliseAccount } from '../domain/channels';
+import {
+  ChannelCannotInitiate,
+  InvalidInput,
+  LiveChatNotFound,
+  NotAnOperator,
+  OperatorNotFound,
+  OperatorOffline,
+  SessionAlreadyOpen,
+  TelegramChatUnknown,
+} from '../domain/errors';
+import { parseInitiateSessionInput } from '../domain/inputs';
+import { validateMessageText, validateSubject } from '../domain/limits';
+import type { DeliveryStatus, InitiateSessionInput, SessionCustomer } from '../domain/types';
+import { resolveAccount } from './accounts';
+import { channelOf } from './channel-of';
+import { sessionName } from './sessions';
+
+export interface StartOperatorSessionInput extends InitiateSessionInput {
+  idempotencyKey: string;
+}
+
+export interface StartedSession {
+  sessionId: string;
+  name: string;
+  assignedOperatorId: string;
+  contactId: string | null;
+  firstMessage?: { messageId: string; status: DeliveryStatus };
+}
+
+const firstMessageKey = (sessionKey: string): string => `${sessionKey}:first-message`;
+
+/**
+ * An operator starts a session (rules 1–13), in one transaction: the operator must serve the live
+ * chat and be online, the channel must allow starting sessions, the account must fit it, and a
+ * messenger account must not have an open session already. The session is assigned to the operator;
+ * an optional first message is recorded as pending for dispatch.
+ */
+export async function startOperatorSession(
+  db: Knex,
+  raw: StartOperatorSessionInput,
+  now: Date,
+): Promise<StartedSession> {
+  const input = parseInitiateSessionInput(raw);
+  const key = raw.idempotencyKey;
+  const subject = validateSubject(input.subject);
+  if (input.firstMessage !== undefined) validateMessageText(input.firstMessage);
+
+  const existing = await findSessionByIdempotencyKey(db, key);
+  if (existing) return fromExisting(db, existing, key);
+
+  return db.transaction(async (trx) => {
+    const liveChat = await getLiveChat(trx, input.liveChatId);
+    if (!liveChat) throw new LiveChatNotFound({ liveChatId: input.liveChatId });
+    await checkOperator(trx, liveChat, input.operatorId);
+    const channel = await channelOf(trx, liveChat, input.channelId);
+    const rules = channelRules(channel.kind);
+    if (!rules.canInitiate)
+      throw new ChannelCannotInitiate({ channelKind: channel.kind, channelId: channel.id });
+    if (subject !== undefined && !rules.hasSubject) {
+      throw new InvalidInput({
+        path: 'subject',
+        message: `only email channels take a subject, not ${channel.kind}`,
+      });
+    }
+    if (input.firstMessage !== undefined) validateMessageText(input.firstMessage, rules.maxTextLength);
+
+    const to = await customerRecipient(trx, liveChat, input.customer);
+    const recipient = await resolveAccount(trx, liveChat, channel, to);
+    if (rules.requiresKnownChat && !(await isKnownTelegramChat(trx, channel.id, recipient.account))) {
+      throw new TelegramChatUnknown({ chatId: recipient.account, channelId: channel.id });
+    }
+
+    const exclusive = rules.openSessionPolicy === 'one-per-account';
+    if (exclusive) await refuseIfOpen(trx, channel, recipient.account);
+    const session = await insertSession(trx, {
+      live_chat_id: liveChat.id,
+      channel_id: channel.id,
+      contact_id: recipient.contactId,
+      account_kind: recipient.accountKind,
+      account: recipient.account,
+      exclusive,
+      assigned_operator_id: input.operatorId,
+      origin: 'operator',
+      started_by: input.operatorId,
+      name: sessionName({ liveChat, channel, recipient, ...(subject ? { subject } : {}), now }),
+      idempotency_key: key,
+    });
+    // Lost a race with another start for the same messenger account: report the winner (rule 7).
+    if (!session) {
+      await refuseIfOpen(trx, channel, recipient.account);
+      throw new Error(`could not open a session for ${recipient.account}; try again`);
+    }
+
+    const started: StartedSession = {
+      sessionId: session.id,
+      name: session.name,
+      assignedOperatorId: input.operatorId,
+      contactId: session.contact_id,
+    };
+    if (input.firstMessage === undefined) return started;
+    const message = await insertMessage(trx, {
+      session_id: session.id,
+      direction: 'outbound',
+      author_kind: 'operator',
+      author_id: input.operatorId,
+      process_workflow_id: null,
+      process_run_id: null,
+      text: input.firstMessage,
+      subject: subject ?? null,
+      idempotency_key: firstMessageKey(key),
+    });
+    if (!message) throw new Error(`first message of ${key} already exists`);
+    return { ...started, firstMessage: { messageId: message.id, status: message.status } };
+  });
+}
+
+/** Rules 1 and 2: only an operator of this live chat, and only while not offline. */
+async function checkOperator(db: Knex, liveChat: LiveChatRow, operatorId: string): Promise<void> {
+  const operator = await getOperator(db, operatorId);
+  if (!operator) throw new OperatorNotFound({ userId: operatorId });
+  const membership = await getMembership(db, liveChat.id, operatorId);
+  if (membership?.role !== 'operator')
+    throw new NotAnOperator({ userId: operatorId, liveChatId: liveChat.id });
+  if (operator.status === 'offline') {
+    throw new OperatorOffline({ userId: operatorId, liveChatId: liveChat.id, status: operator.status });
+  }
+}
+
+async function refuseIfOpen(db: Knex, channel: ChannelRow, account: string): Promise<void> {
+  const open = await findOpenSession(db, channel.id, account);
+  if (open) {
+    throw new SessionAlreadyOpen({
+      sessionId: open.id,
+      sessionName: open.name,
+      account,
+      channelKind: channel.kind,
+    });
+  }
+}
+
+/** Rule 3: a contact created on the spot (in the bound app) is used at once. */
+async function customerRecipient(
+  db: Knex,
+  liveChat: LiveChatRow,
+  customer: SessionCustomer,
+): Promise<{ contactId: string; field?: string } | { account: string }> {
+  if (!('newContact' in customer)) return customer;
+  const { name, accounts = [], emails = [] } = customer.newContact;
+  const contact = await insertContact(db, { id: randomUUID(), app: liveChat.bound_app, name }, [
+    ...accounts.map((a) => ({
+      field: 'accounts',
+      type: 'account' as const,
+      kind: a.kind,
+      value: normaliseAccount(a.kind, a.value),
+    })),
+    ...emails.map((e) => ({
+      field: 'email',
+      type: 'email' as const,
+      kind: 'email' as const,
+      value: normaliseAccount('email', e),
+    })),
+  ]);
+  return { contactId: contact.id };
+}
+
+async function fromExisting(db: Knex, session: SessionRow, key: string): Promise<StartedSession> {
+  const started: StartedSession = {
+    sessionId: session.id,
+    name: session.name,
+    assignedOperatorId: session.assigned_operator_id ?? '',
+    contactId: session.contact_id,
+  };
+  const first = await findByIdempotencyKey(db, firstMessageKey(key));
+  return first ? { ...started, firstMessage: { messageId: first.id, status: first.status } } : started;
+}

@@ -1,0 +1,18 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_ERROR_TYPES } from '../domain/errors';
+
+/** Database steps: short, retried quickly; a broken rule is final. */
+export const DATABASE_STEP: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumInterval: '30 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
+};
+
+/**
+ * The provider call, separate so an outage retries only the send. Providers can be slow or down for
+ * a while: retry with backoff for up to a day before giving up.
+ */
+export const PROVIDER_STEP: ActivityOptions = {
+  startToCloseTimeout: '60 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
+};
