@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type Activities } from '../../activities';
 import type { ChannelAdapters } from '../../channels/adapter';
 import { createDb, type Db } from '../../db/knex';
 import { installRuntimeLogger } from '../../infra/runtime';
@@ -33,7 +33,12 @@ export interface Harness {
  * of the file's own (so files never take each other's tasks), all on the real server and database
  * that the global setup provisioned.
  */
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** Lets a test wrap the real activities, e.g. to crash after a commit. */
+  wrapActivities?: (activities: Activities) => Activities;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   installRuntimeLogger('WARN');
   const address = required('LIVECHAT_TEST_TEMPORAL_ADDRESS');
   const db = createDb(required('LIVECHAT_TEST_DATABASE_URL'), {
@@ -52,7 +57,7 @@ export async function startHarness(): Promise<Harness> {
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ db, channels }),
+    activities: (options.wrapActivities ?? ((a) => a))(createActivities({ db, channels })),
     workflowBundlePath: required('LIVECHAT_TEST_WORKFLOW_BUNDLE'),
   });
   const running = worker.run();

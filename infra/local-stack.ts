@@ -1,0 +1,66 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { ChannelAdapters } from '../channels/adapter';
+import { applyConfig, type LiveChatsConfig } from '../db/apply-config';
+import { createDb, migrateLatest, type Db } from '../db/knex';
+import { loadConfig } from './config';
+import { provisionPostgres } from './postgres';
+import { installRuntimeLogger } from './runtime';
+import { provisionTemporal } from './temporal-server';
+import { createWorker } from '../worker/create-worker';
+
+export interface LocalStack {
+  db: Db;
+  client: Client;
+  worker: Worker;
+  taskQueue: string;
+  describe: { postgres: string; temporal: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything the demo and the tools need on one machine, on embedded defaults unless the
+ * environment names servers: PostgreSQL (migrated, seeded), a Temporal server, a worker (not yet
+ * running: use `worker.runUntil`) and a client.
+ */
+export async function startLocalStack(options: {
+  channels: ChannelAdapters;
+  seed: LiveChatsConfig;
+}): Promise<LocalStack> {
+  const config = loadConfig();
+  installRuntimeLogger('WARN');
+  const postgres = await provisionPostgres(
+    config.LIVECHAT_DATA_DIR ? { dataDir: config.LIVECHAT_DATA_DIR } : {},
+  );
+  const db = createDb(postgres.url, { poolMax: postgres.poolMax });
+  await migrateLatest(db);
+  await applyConfig(db, options.seed);
+
+  const temporal = await provisionTemporal({ log: (line) => console.log(line) });
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue: config.LIVECHAT_TASK_QUEUE,
+    activities: createActivities({ db, channels: options.channels }),
+  });
+  const connection = await Connection.connect({ address: temporal.address });
+  return {
+    db,
+    client: new Client({ connection, namespace: temporal.namespace }),
+    worker,
+    taskQueue: config.LIVECHAT_TASK_QUEUE,
+    describe: {
+      postgres: postgres.source === 'embedded' ? 'embedded (PGlite)' : 'DATABASE_URL',
+      temporal: `${temporal.address} (${temporal.source})`,
+    },
+    stop: async () => {
+      await connection.close();
+      await nativeConnection.close();
+      await temporal.stop();
+      await db.destroy();
+      await postgres.stop();
+    },
+  };
+}
