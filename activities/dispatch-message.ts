@@ -1,22 +1,24 @@
-import { log } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Knex } from 'knex';
-import { PermanentDeliveryError, type ChannelAdapters } from '../channels/adapter';
+import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapters } from '../channels/adapter';
 import { getChannel } from '../db/live-chats';
-import { getMessage, markFailed, markSent } from '../db/messages';
+import { getMessage, markFailed, markSent, providerIdsOfSession } from '../db/messages';
+import type { MessageRow } from '../db/rows';
 import { getSession } from '../db/sessions';
+import { DeliveryFailed } from '../domain/errors';
 import type { DeliveryStatus } from '../domain/types';
 
 export interface DispatchResult {
   status: DeliveryStatus;
   providerMessageId: string | null;
-  failureReason: string | null;
 }
 
 /**
  * Hands a pending message to its channel's adapter and records the outcome. A message that is no
  * longer pending was dispatched already (a retry after the commit): it is reported, not sent again.
- * Transient provider errors propagate, so Temporal retries with backoff; a permanent refusal marks
- * the message failed once, with the reason operators will see.
+ * A transient provider error is retried by Temporal with backoff (after the provider's retry-after
+ * when it gave one); a permanent refusal marks the message failed once, with the reason operators
+ * see, and fails the step with `DeliveryFailed`.
  */
 export async function dispatchMessage(
   db: Knex,
@@ -26,7 +28,7 @@ export async function dispatchMessage(
 ): Promise<DispatchResult> {
   const message = await getMessage(db, messageId);
   if (!message) throw new Error(`message ${messageId} does not exist`);
-  if (message.status !== 'pending') return resultOf(message);
+  if (message.status !== 'pending') return settled(message);
 
   const session = await getSession(db, message.session_id);
   const channel = session && (await getChannel(db, session.channel_id));
@@ -43,26 +45,43 @@ export async function dispatchMessage(
       to: session.account,
       text: message.text,
       ...(message.subject !== null ? { subject: message.subject } : {}),
+      earlierProviderMessageIds: await providerIdsOfSession(db, session.id),
+      lastInboundAt: session.last_inbound_at,
     });
     await markSent(db, message.id, outcome.providerMessageId, now());
+    return { status: 'sent', providerMessageId: outcome.providerMessageId };
   } catch (error) {
+    if (error instanceof TransientDeliveryError) {
+      throw ApplicationFailure.create({
+        type: 'ProviderUnavailable',
+        message: error.message,
+        ...(error.retryAfterMs !== undefined ? { nextRetryDelay: error.retryAfterMs } : {}),
+      });
+    }
     if (!(error instanceof PermanentDeliveryError)) throw error;
-    log.warn('provider refused the message for good', { messageId, reason: error.message });
+    log.warn('provider refused the message for good', {
+      messageId,
+      reason: error.message,
+      code: error.providerCode,
+    });
     await markFailed(db, message.id, error.message, now());
+    throw new DeliveryFailed({
+      messageId: message.id,
+      sessionId: session.id,
+      reason: error.message,
+      ...(error.providerCode !== undefined ? { providerCode: error.providerCode } : {}),
+    });
   }
-  const updated = await getMessage(db, messageId);
-  if (!updated) throw new Error(`message ${messageId} vanished`);
-  return resultOf(updated);
 }
 
-function resultOf(message: {
-  status: DeliveryStatus;
-  provider_message_id: string | null;
-  failure_reason: string | null;
-}): DispatchResult {
-  return {
-    status: message.status,
-    providerMessageId: message.provider_message_id,
-    failureReason: message.failure_reason,
-  };
+/** A message dispatched before: its outcome, as the first dispatch reported it. */
+function settled(message: MessageRow): DispatchResult {
+  if (message.status === 'failed') {
+    throw new DeliveryFailed({
+      messageId: message.id,
+      sessionId: message.session_id,
+      reason: message.failure_reason ?? 'refused by the provider',
+    });
+  }
+  return { status: message.status, providerMessageId: message.provider_message_id };
 }

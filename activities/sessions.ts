@@ -17,6 +17,8 @@ export interface SessionRequest {
   subject?: string;
   /** Email: reuse the open session of that address instead of opening a new one. */
   reuseOpenSession: boolean;
+  /** The customer wrote first: allowed on every channel, including those we cannot initiate on. */
+  customerStarted?: boolean;
   now: Date;
 }
 

@@ -1,5 +1,11 @@
 import type { ChannelKind } from '../domain/types';
 
+/** A pre-approved WhatsApp template (Twilio Content API): needed outside the 24-hour window. */
+export interface WhatsAppTemplate {
+  contentSid: string;
+  variables?: Record<string, string>;
+}
+
 /** One outbound message as a channel adapter needs it: already validated and addressed. */
 export interface OutboundMessage {
   messageId: string;
@@ -10,6 +16,14 @@ export interface OutboundMessage {
   to: string;
   text: string;
   subject?: string;
+  /**
+   * Provider ids of the session's earlier messages, oldest first: email threads a new message
+   * into its session with In-Reply-To / References built from them.
+   */
+  earlierProviderMessageIds: string[];
+  /** When the customer last wrote in this session: WhatsApp allows free-form text for 24 hours after. */
+  lastInboundAt: Date | null;
+  whatsappTemplate?: WhatsAppTemplate;
 }
 
 export interface SendOutcome {
@@ -18,12 +32,18 @@ export interface SendOutcome {
 }
 
 /**
- * The one interface every channel kind implements. Throw `PermanentDeliveryError` when the provider
- * refuses for good (invalid number, blocked bot, address rejected); any other error is treated as
- * transient and retried by Temporal with backoff.
+ * The one interface every channel kind implements. Adding a kind (Viber, a custom messenger) means
+ * one more adapter and one more row in the channel table (domain/channels.ts).
+ *
+ * Errors are classified once, here: throw `PermanentDeliveryError` when the provider refuses for good
+ * (invalid number, blocked bot, address rejected) and `TransientDeliveryError` when it asks to come
+ * back later (429 with retry-after, 5xx, SMTP 4xx). Anything else (network errors, timeouts) is
+ * treated as transient too and retried by Temporal with backoff.
  */
 export interface ChannelAdapter {
   send(message: OutboundMessage): Promise<SendOutcome>;
+  /** Releases pooled connections on worker shutdown. */
+  close?(): Promise<void>;
 }
 
 export type ChannelAdapters = Partial<Record<ChannelKind, ChannelAdapter>>;
@@ -31,4 +51,22 @@ export type ChannelAdapters = Partial<Record<ChannelKind, ChannelAdapter>>;
 /** A refusal that retrying cannot fix: the message fails once, visibly, with this reason. */
 export class PermanentDeliveryError extends Error {
   override readonly name = 'PermanentDeliveryError';
+  constructor(
+    message: string,
+    /** The provider's own error code (Twilio 21211, SMTP 550, Telegram 403), for operators and logs. */
+    readonly providerCode?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The provider asked us to come back later; `retryAfterMs` is honoured when it says how long. */
+export class TransientDeliveryError extends Error {
+  override readonly name = 'TransientDeliveryError';
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
 }

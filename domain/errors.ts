@@ -309,6 +309,22 @@ export class TemplateInvalid extends LiveChatError<{ reason: string }> {
   }
 }
 
+export class DeliveryFailed extends LiveChatError<{
+  messageId: string;
+  sessionId: string;
+  reason: string;
+  providerCode?: string;
+}> {
+  constructor(details: { messageId: string; sessionId: string; reason: string; providerCode?: string }) {
+    super(
+      'DeliveryFailed',
+      `The provider refused message ${quote(details.messageId)} for good: ${details.reason}. ` +
+        'It is marked failed in the chat history.',
+      details,
+    );
+  }
+}
+
 /**
  * Every domain error, by type: the one list the rest is derived from. Add a class above, add it here;
  * a unit test checks that each key equals its class's name and `type`.
@@ -336,6 +352,7 @@ export const LIVE_CHAT_ERRORS = {
   EmptyMessage,
   TemplateVariableMissing,
   TemplateInvalid,
+  DeliveryFailed,
 } as const;
 
 export type LiveChatErrorType = keyof typeof LIVE_CHAT_ERRORS;

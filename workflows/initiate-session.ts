@@ -16,7 +16,7 @@ export async function initiateSession(input: InitiateSessionInput): Promise<Init
     idempotencyKey: input.idempotencyKey ?? `workflow:${workflowInfo().workflowId}`,
   });
   const first = started.firstMessage;
-  if (!first || first.status !== 'pending') return started;
+  if (!first) return started;
   const { status } = await dispatchMessage({ messageId: first.messageId });
   return { ...started, firstMessage: { messageId: first.messageId, status } };
 }

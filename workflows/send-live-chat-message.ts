@@ -9,7 +9,8 @@ const { dispatchMessage } = proxyActivities<Activities>(PROVIDER_STEP);
 /**
  * Send Live Chat Message: a process step that, with no operator, resolves the customer's account,
  * applies the channel's rules, opens or reuses a session and sends the message. Idempotent: the key
- * defaults to the workflow id, so the same request started twice sends once.
+ * defaults to the workflow id, so the same request started twice sends once. A provider's permanent
+ * refusal fails it with `DeliveryFailed` (the message stays in the history, marked failed).
  */
 export async function sendLiveChatMessage(
   input: SendLiveChatMessageInput,
@@ -20,10 +21,9 @@ export async function sendLiveChatMessage(
     idempotencyKey: input.idempotencyKey ?? `workflow:${workflowId}`,
     process: { workflowId, runId },
   });
-  const status =
-    prepared.status === 'pending'
-      ? (await dispatchMessage({ messageId: prepared.messageId })).status
-      : prepared.status;
+  // Also for a request seen before: dispatch then reports what became of its message, or sends it
+  // if the earlier run stopped before sending.
+  const { status } = await dispatchMessage({ messageId: prepared.messageId });
   return {
     sessionId: prepared.sessionId,
     messageId: prepared.messageId,

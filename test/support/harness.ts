@@ -36,6 +36,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Lets a test wrap the real activities, e.g. to crash after a commit. */
   wrapActivities?: (activities: Activities) => Activities;
+  /** Real channel adapters (pointed at the sandbox stand-ins) instead of the recording ones. */
+  channels?: ChannelAdapters;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -50,7 +52,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     telegram: new RecordingAdapter(),
     livechat: new RecordingAdapter(),
   };
-  const channels: ChannelAdapters = outbox;
+  const channels: ChannelAdapters = { ...outbox, ...options.channels };
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const worker: Worker = await createWorker({

@@ -40,6 +40,8 @@ const examples: Record<LiveChatErrorType, () => LiveChatError> = {
   EmptyMessage: () => new errors.EmptyMessage(),
   TemplateVariableMissing: () => new errors.TemplateVariableMissing({ variable: 'orderId' }),
   TemplateInvalid: () => new errors.TemplateInvalid({ reason: 'Parse error on line 1' }),
+  DeliveryFailed: () =>
+    new errors.DeliveryFailed({ messageId: 'm1', sessionId: 's1', reason: 'bot was blocked by the user', providerCode: '403' }),
 };
 
 describe('domain errors', () => {

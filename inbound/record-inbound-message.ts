@@ -1,0 +1,113 @@
+import type { Knex } from 'knex';
+import { openOrReuseSession } from '../activities/sessions';
+import { findContactByAccount } from '../db/contacts';
+import { getChannel, getLiveChat } from '../db/live-chats';
+import { findByIdempotencyKey, insertMessage, sessionOfProviderMessage } from '../db/messages';
+import type { ChannelRow, LiveChatRow, SessionRow } from '../db/rows';
+import { getSession, recordCustomerActivity } from '../db/sessions';
+import { rememberTelegramChat } from '../db/telegram-chats';
+import { channelRules } from '../domain/channels';
+import { ChannelNotFound } from '../domain/errors';
+import { validateSubject } from '../domain/limits';
+
+/** A customer's message as a provider delivered it (webhook, long polling, inbound mail). */
+export interface InboundMessage {
+  channelId: string;
+  /** The sender on that channel: a phone number, an email address, a Telegram chat id. */
+  from: string;
+  text: string;
+  subject?: string;
+  /** The provider's id of this message: a repeated delivery of the same id is recorded once. */
+  providerMessageId: string;
+  /** Email: the Message-IDs it answers (In-Reply-To, then References), to find its session. */
+  inReplyTo?: string[];
+  /** Telegram: who wrote, remembered with their chat so operators may write to them later (rule 9). */
+  sender?: { username?: string; displayName?: string };
+  receivedAt: Date;
+}
+
+export interface RecordedInbound {
+  sessionId: string;
+  messageId: string;
+  /** True when this delivery had been recorded before. */
+  duplicate: boolean;
+}
+
+/**
+ * Puts a customer's message into the right session, in one transaction: an email reply into the
+ * session of the message it answers (reopened if it was closed); otherwise the open session of that
+ * account on a messenger, or a new session started by the customer. The customer's activity is
+ * recorded on the session, which opens WhatsApp's 24-hour window for free-form replies.
+ */
+export async function recordInboundMessage(db: Knex, inbound: InboundMessage): Promise<RecordedInbound> {
+  const key = `inbound:${inbound.channelId}:${inbound.providerMessageId}`;
+  const seen = await findByIdempotencyKey(db, key);
+  if (seen) return { sessionId: seen.session_id, messageId: seen.id, duplicate: true };
+
+  return db.transaction(async (trx) => {
+    const channel = await getChannel(trx, inbound.channelId);
+    if (!channel) throw new ChannelNotFound({ channelId: inbound.channelId });
+    const liveChat = await getLiveChat(trx, channel.live_chat_id);
+    if (!liveChat) throw new Error(`channel ${channel.id} has no live chat`);
+    const account = channelRules(channel.kind).normaliseAddress(inbound.from);
+    if (channel.kind === 'telegram') {
+      await rememberTelegramChat(trx, {
+        channelId: channel.id,
+        chatId: account,
+        ...inbound.sender,
+        at: inbound.receivedAt,
+      });
+    }
+    const subject = validateSubject(inbound.subject);
+
+    const session = await sessionFor(trx, liveChat, channel, account, inbound, subject);
+    const message = await insertMessage(trx, {
+      session_id: session.id,
+      direction: 'inbound',
+      author_kind: 'customer',
+      author_id: null,
+      process_workflow_id: null,
+      process_run_id: null,
+      text: inbound.text,
+      subject: subject ?? null,
+      idempotency_key: key,
+      status: 'delivered',
+      provider_message_id: inbound.providerMessageId,
+    });
+    if (!message) throw new Error(`inbound message ${key} was recorded concurrently; retry to read it`);
+    await recordCustomerActivity(trx, session.id, inbound.receivedAt);
+    return { sessionId: session.id, messageId: message.id, duplicate: false };
+  });
+}
+
+async function sessionFor(
+  db: Knex,
+  liveChat: LiveChatRow,
+  channel: ChannelRow,
+  account: string,
+  inbound: InboundMessage,
+  subject: string | undefined,
+): Promise<SessionRow> {
+  const answered = await sessionOfProviderMessage(db, channel.id, inbound.inReplyTo ?? []);
+  const thread = answered ? await getSession(db, answered) : undefined;
+  if (thread && thread.account === account) return thread;
+
+  const accountKind = channelRules(channel.kind).accountKind;
+  // The website widget keeps its visitors' conversations itself; providers reach us for the others.
+  if (accountKind === null)
+    throw new Error(`inbound messages of ${channel.kind} channels are not taken here`);
+  const contact = await findContactByAccount(db, liveChat.bound_app, accountKind, account);
+  const { session } = await openOrReuseSession(db, {
+    liveChat,
+    channel,
+    recipient: { contactId: contact?.id ?? null, contactName: contact?.name ?? null, accountKind, account },
+    origin: 'customer',
+    startedBy: null,
+    assignedOperatorId: null,
+    ...(subject ? { subject } : {}),
+    reuseOpenSession: false,
+    customerStarted: true,
+    now: inbound.receivedAt,
+  });
+  return session;
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { ConfigError } from './config';
+
+const optionalUrl = z.url().optional();
+const perSecond = z.coerce.number().positive().max(10_000);
+
+/**
+ * How the worker reaches the providers. Secrets (SMTP password inside SMTP_URL, Twilio auth token,
+ * Telegram bot token, webhook secret) live only here, in the worker's environment: never in
+ * workflow inputs, results, histories or logs. The *_API_URL variables point the real SDKs at
+ * another address speaking the same protocol (the sandbox stand-ins); unset, the SDKs use the
+ * providers' own.
+ */
+const ProviderConfigSchema = z.object({
+  SMTP_URL: optionalUrl,
+  SMTP_POOL_MAX: z.coerce.number().int().min(1).max(50).default(5),
+  TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_API_URL: optionalUrl,
+  TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
+  TELEGRAM_API_URL: optionalUrl,
+  TELEGRAM_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Public base URL of our webhook server: Twilio posts status callbacks there. */
+  WEBHOOK_BASE_URL: optionalUrl,
+  WEBHOOK_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+  /** Dispatches per second per channel kind, held by Temporal across all workers. */
+  EMAIL_RATE_LIMIT: perSecond.default(50),
+  WHATSAPP_RATE_LIMIT: perSecond.default(80),
+  TELEGRAM_RATE_LIMIT: perSecond.default(30),
+});
+
+export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
+
+export function loadProviderConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig {
+  const parsed = ProviderConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    // Name the variable, never echo its value: it may be a secret.
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message.split(':')[0]}`,
+    );
+    throw new ConfigError(`invalid provider configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Every configured secret, for tests and log scrubbing that must never find them anywhere. */
+export function secretsOf(config: ProviderConfig): string[] {
+  const secrets = [config.TWILIO_AUTH_TOKEN, config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_WEBHOOK_SECRET];
+  if (config.SMTP_URL) {
+    const password = decodeURIComponent(new URL(config.SMTP_URL).password);
+    if (password) secrets.push(password);
+  }
+  return secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
