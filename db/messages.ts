@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { statusesBefore } from '../domain/delivery-status';
+import type { DeliveryStatus } from '../domain/types';
 import type { MessageRow } from './rows';
 
 export type NewMessage = Pick<
@@ -12,7 +14,8 @@ export type NewMessage = Pick<
   | 'text'
   | 'subject'
   | 'idempotency_key'
->;
+> &
+  Partial<Pick<MessageRow, 'status' | 'provider_message_id'>>;
 
 export function findByIdempotencyKey(db: Knex, key: string): Promise<MessageRow | undefined> {
   return db<MessageRow>('messages').where({ idempotency_key: key }).first();
@@ -56,4 +59,61 @@ export function sessionHistory(db: Knex, sessionId: string): Promise<HistoryEntr
     .where('m.session_id', sessionId)
     .orderBy([{ column: 'm.created_at' }, { column: 'm.id' }])
     .select('m.*', 'o.name as author_name');
+}
+
+/** The histories of several sessions in one query, oldest first within each session. */
+export function sessionsHistory(db: Knex, sessionIds: readonly string[]): Promise<HistoryEntry[]> {
+  if (sessionIds.length === 0) return Promise.resolve([]);
+  return db('messages as m')
+    .leftJoin('operators as o', 'o.id', 'm.author_id')
+    .whereIn('m.session_id', sessionIds)
+    .orderBy([{ column: 'm.created_at' }, { column: 'm.id' }])
+    .select('m.*', 'o.name as author_name');
+}
+
+/** Provider ids of a session's messages so far, oldest first (email threading). */
+export async function providerIdsOfSession(db: Knex, sessionId: string): Promise<string[]> {
+  const rows = await db<MessageRow>('messages')
+    .where({ session_id: sessionId })
+    .whereNotNull('provider_message_id')
+    .orderBy([{ column: 'created_at' }, { column: 'id' }])
+    .select('provider_message_id');
+  return rows.map((row) => row.provider_message_id).filter((id): id is string => id !== null);
+}
+
+/**
+ * A provider's report about one of our messages on one channel (Twilio status callback, ...).
+ * Moves the status only forward (see domain/delivery-status.ts), so a late or repeated report
+ * changes nothing. Returns whether it changed the message.
+ */
+export async function applyDeliveryStatus(
+  db: Knex,
+  report: { channelId: string; providerMessageId: string; status: DeliveryStatus; reason?: string; at: Date },
+): Promise<boolean> {
+  const updated = await db('messages')
+    .where({ provider_message_id: report.providerMessageId, direction: 'outbound' })
+    .whereIn('status', statusesBefore(report.status))
+    .whereIn('session_id', db('sessions').select('id').where({ channel_id: report.channelId }))
+    .update({
+      status: report.status,
+      failure_reason: report.status === 'failed' ? (report.reason ?? 'refused by the provider') : null,
+      updated_at: report.at,
+    });
+  return updated > 0;
+}
+
+/** The session of the message on this channel with one of these provider ids (email threading). */
+export async function sessionOfProviderMessage(
+  db: Knex,
+  channelId: string,
+  providerMessageIds: string[],
+): Promise<string | undefined> {
+  if (providerMessageIds.length === 0) return undefined;
+  const row = await db('messages as m')
+    .join('sessions as s', 's.id', 'm.session_id')
+    .where('s.channel_id', channelId)
+    .whereIn('m.provider_message_id', providerMessageIds)
+    .orderBy('m.created_at', 'desc')
+    .first('m.session_id');
+  return row?.session_id as string | undefined;
 }

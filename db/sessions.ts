@@ -53,3 +53,51 @@ export async function insertSession(db: Knex, session: NewSession): Promise<Sess
 export async function touchSession(db: Knex, id: string, at: Date): Promise<void> {
   await db('sessions').where({ id }).update({ last_message_at: at });
 }
+
+/** Newest first: the conversation opened last comes first (id breaks ties, so the order is stable). */
+const NEWEST_FIRST = [
+  { column: 'opened_at', order: 'desc' },
+  { column: 'id', order: 'desc' },
+] as const;
+
+/**
+ * Every session of a contact, open and closed, newest first: those linked to the contact, and those
+ * with one of its accounts that no contact was linked to (e.g. opened before the contact existed).
+ */
+export function sessionsOfContact(db: Knex, contactId: string): Promise<SessionRow[]> {
+  return db<SessionRow>('sessions')
+    .where('contact_id', contactId)
+    .orWhere((unlinked) =>
+      unlinked
+        .whereNull('contact_id')
+        .whereExists((fields) =>
+          fields
+            .select(db.raw('1'))
+            .from('contact_fields as f')
+            .where('f.contact_id', contactId)
+            .whereRaw('f.kind = sessions.account_kind')
+            .whereRaw('f.value = sessions.account'),
+        ),
+    )
+    .orderBy([...NEWEST_FIRST]);
+}
+
+/** Every session with one of these accounts (normalised `{kind, value}`), open and closed, newest first. */
+export function sessionsOfAccounts(
+  db: Knex,
+  accounts: readonly { kind: SessionRow['account_kind']; value: string }[],
+): Promise<SessionRow[]> {
+  if (accounts.length === 0) return Promise.resolve([]);
+  return db<SessionRow>('sessions')
+    .where((any) => {
+      for (const account of accounts) any.orWhere({ account_kind: account.kind, account: account.value });
+    })
+    .orderBy([...NEWEST_FIRST]);
+}
+
+/** A customer wrote: reopens the session if it was closed and records when (WhatsApp's window). */
+export async function recordCustomerActivity(db: Knex, id: string, at: Date): Promise<void> {
+  await db('sessions')
+    .where({ id })
+    .update({ state: 'open', closed_at: null, last_inbound_at: at, last_message_at: at });
+}
