@@ -2,7 +2,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapters } from '../channels/adapter';
 import { getChannel } from '../db/live-chats';
-import { getMessage, markFailed, markSent, providerIdsOfSession } from '../db/messages';
+import { markFailed, markSent, providerIdsOfSession } from '../db/messages';
 import type { MessageRow } from '../db/rows';
 import { getSession } from '../db/sessions';
 import { DeliveryFailed } from '../domain/errors';
@@ -26,7 +26,22 @@ export async function dispatchMessage(
   messageId: string,
   now: () => Date,
 ): Promise<DispatchResult> {
-  const message = await getMessage(db, messageId);
+  // The message row stays locked from the look at its status until the outcome is recorded, so
+  // concurrent dispatches of one message (processes given the same idempotency key, a retry while
+  // the first attempt still runs) hand it to the provider once: the others wait, then find it sent.
+  const outcome = await db.transaction((trx) => dispatchLocked(trx, channels, messageId, now));
+  // Thrown after the commit, so the message stays marked failed.
+  if (outcome instanceof DeliveryFailed) throw outcome;
+  return outcome;
+}
+
+async function dispatchLocked(
+  db: Knex,
+  channels: ChannelAdapters,
+  messageId: string,
+  now: () => Date,
+): Promise<DispatchResult | DeliveryFailed> {
+  const message = await db<MessageRow>('messages').where({ id: messageId }).forUpdate().first();
   if (!message) throw new Error(`message ${messageId} does not exist`);
   if (message.status !== 'pending') return settled(message);
 
@@ -65,7 +80,7 @@ export async function dispatchMessage(
       code: error.providerCode,
     });
     await markFailed(db, message.id, error.message, now());
-    throw new DeliveryFailed({
+    return new DeliveryFailed({
       messageId: message.id,
       sessionId: session.id,
       reason: error.message,

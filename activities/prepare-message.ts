@@ -17,7 +17,7 @@ import {
 import { parseSendLiveChatMessageInput } from '../domain/inputs';
 import { validateMessageText, validateSubject } from '../domain/limits';
 import { renderMessageTemplate } from '../domain/templates';
-import type { DeliveryStatus, ProcessAuthor, SendLiveChatMessageInput } from '../domain/types';
+import type { ChannelKind, DeliveryStatus, ProcessAuthor, SendLiveChatMessageInput } from '../domain/types';
 import { resolveAccount } from './accounts';
 import { openOrReuseSession } from './sessions';
 
@@ -32,6 +32,8 @@ export interface PreparedMessage {
   messageId: string;
   status: DeliveryStatus;
   sessionReused: boolean;
+  /** Which dispatch queue (and so which rate limit) the message goes through. */
+  channelKind: ChannelKind;
 }
 
 /** Another request with the same idempotency key committed first: use its message. */
@@ -78,7 +80,13 @@ export async function prepareMessage(
       });
       if (!message) throw new DuplicateRequest();
       await touchSession(trx, session.id, now);
-      return { sessionId: session.id, messageId: message.id, status: message.status, sessionReused: reused };
+      return {
+        sessionId: session.id,
+        messageId: message.id,
+        status: message.status,
+        sessionReused: reused,
+        channelKind: channel.kind,
+      };
     });
   } catch (error) {
     if (!(error instanceof DuplicateRequest)) throw error;
@@ -103,12 +111,14 @@ async function fromExisting(db: Knex, message: MessageRow): Promise<PreparedMess
   // A session opened by this very request shares the transaction's now() with its message; a reused
   // one was opened by an earlier transaction.
   const session = await getSession(db, message.session_id);
-  const reused = session !== undefined && session.opened_at.getTime() !== message.created_at.getTime();
+  const channel = session && (await getChannel(db, session.channel_id));
+  if (!session || !channel) throw new Error(`message ${message.id} has no session or channel`);
   return {
     sessionId: message.session_id,
     messageId: message.id,
     status: message.status,
-    sessionReused: reused,
+    sessionReused: session.opened_at.getTime() !== message.created_at.getTime(),
+    channelKind: channel.kind,
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { insertContact } from '../db/contacts';
-import { getLiveChat, getMembership, getOperator } from '../db/live-chats';
+import { getChannel, getLiveChat, getMembership, getOperator } from '../db/live-chats';
 import { findByIdempotencyKey, insertMessage } from '../db/messages';
 import type { ChannelRow, LiveChatRow, SessionRow } from '../db/rows';
 import { findOpenSession, findSessionByIdempotencyKey, insertSession } from '../db/sessions';
@@ -19,7 +19,7 @@ import {
 } from '../domain/errors';
 import { parseInitiateSessionInput } from '../domain/inputs';
 import { validateMessageText, validateSubject } from '../domain/limits';
-import type { DeliveryStatus, InitiateSessionInput, SessionCustomer } from '../domain/types';
+import type { ChannelKind, DeliveryStatus, InitiateSessionInput, SessionCustomer } from '../domain/types';
 import { resolveAccount } from './accounts';
 import { channelOf } from './channel-of';
 import { sessionName } from './sessions';
@@ -34,6 +34,8 @@ export interface StartedSession {
   assignedOperatorId: string;
   contactId: string | null;
   firstMessage?: { messageId: string; status: DeliveryStatus };
+  /** Which dispatch queue (and so which rate limit) a first message goes through. */
+  channelKind: ChannelKind;
 }
 
 const firstMessageKey = (sessionKey: string): string => `${sessionKey}:first-message`;
@@ -105,6 +107,7 @@ export async function startOperatorSession(
       name: session.name,
       assignedOperatorId: input.operatorId,
       contactId: session.contact_id,
+      channelKind: channel.kind,
     };
     if (input.firstMessage === undefined) return started;
     const message = await insertMessage(trx, {
@@ -173,7 +176,10 @@ async function customerRecipient(
 }
 
 async function fromExisting(db: Knex, session: SessionRow, key: string): Promise<StartedSession> {
+  const channel = await getChannel(db, session.channel_id);
+  if (!channel) throw new Error(`session ${session.id} has no channel`);
   const started: StartedSession = {
+    channelKind: channel.kind,
     sessionId: session.id,
     name: session.name,
     assignedOperatorId: session.assigned_operator_id ?? '',

@@ -15,6 +15,11 @@ const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** Where the worker and the `livechat` CLI find Temporal when `TEMPORAL_ADDRESS` is unset. */
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+/** Where the worker and the `livechat` CLI find PostgreSQL when `DATABASE_URL` is unset. */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/livechat';
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ChannelAdapters } from '../channels/adapter';
 import { applyConfig, type LiveChatsConfig } from '../db/apply-config';
@@ -8,12 +8,12 @@ import { loadConfig } from './config';
 import { provisionPostgres } from './postgres';
 import { installRuntimeLogger } from './runtime';
 import { provisionTemporal } from './temporal-server';
-import { createWorker } from '../worker/create-worker';
+import { createWorkers, type LiveChatWorkers } from '../worker/create-worker';
 
 export interface LocalStack {
   db: Db;
   client: Client;
-  worker: Worker;
+  worker: LiveChatWorkers;
   taskQueue: string;
   describe: { postgres: string; temporal: string };
   stop(): Promise<void>;
@@ -39,7 +39,7 @@ export async function startLocalStack(options: {
 
   const temporal = await provisionTemporal({ log: (line) => console.log(line) });
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-  const worker = await createWorker({
+  const worker = await createWorkers({
     connection: nativeConnection,
     namespace: temporal.namespace,
     taskQueue: config.LIVECHAT_TASK_QUEUE,

@@ -6,9 +6,12 @@ import type { ChannelAdapter, OutboundMessage, SendOutcome } from '../channels/a
  */
 export class RecordingAdapter implements ChannelAdapter {
   readonly received: OutboundMessage[] = [];
+  /** When each message arrived, by this stand-in's own clock (ms): rate limits are checked on it. */
+  readonly receivedAt: number[] = [];
 
   async send(message: OutboundMessage): Promise<SendOutcome> {
     this.received.push(message);
+    this.receivedAt.push(Date.now());
     return { providerMessageId: `recorded-${this.received.length}` };
   }
 }

@@ -1,5 +1,8 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { CHANNEL_KINDS } from '../domain/channels';
+import { dispatchTaskQueue } from '../domain/task-queues';
+import type { ChannelKind } from '../domain/types';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -8,16 +11,60 @@ export interface WorkerOptions {
   activities: Activities;
   /** A prebuilt workflow bundle (tests, benchmark); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string;
+  /** Dispatches per second per channel kind; Temporal holds it across all workers of the queue. */
+  rateLimits?: Partial<Record<ChannelKind, number>>;
 }
 
-export function createWorker(options: WorkerOptions): Promise<Worker> {
-  return Worker.create({
+/**
+ * The workers one process runs: one for the workflows and the database steps on the main task
+ * queue, and one per channel kind for dispatch on that kind's queue, where its rate limit holds.
+ */
+export class LiveChatWorkers {
+  constructor(readonly workers: Worker[]) {}
+
+  /** Runs until shut down (SIGINT / SIGTERM are handled by the SDK: in-flight tasks finish first). */
+  async run(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.run()));
+  }
+
+  shutdown(): void {
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+
+  /** Runs the workers while `work` runs, then shuts them down and waits for them to stop. */
+  async runUntil<T>(work: () => Promise<T>): Promise<T> {
+    const running = this.run();
+    try {
+      return await work();
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+}
+
+export async function createWorkers(options: WorkerOptions): Promise<LiveChatWorkers> {
+  const { dispatchMessage, ...databaseSteps } = options.activities;
+  const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: options.activities,
+    activities: databaseSteps,
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
   });
+  const dispatchers = await Promise.all(
+    CHANNEL_KINDS.map((kind) => {
+      const rate = options.rateLimits?.[kind];
+      return Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: dispatchTaskQueue(options.taskQueue, kind),
+        activities: { dispatchMessage },
+        ...(rate !== undefined ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
+      });
+    }),
+  );
+  return new LiveChatWorkers([main, ...dispatchers]);
 }

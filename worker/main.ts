@@ -6,21 +6,23 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createDb, migrateLatest } from '../db/knex';
-import { loadConfig } from '../infra/config';
+import { DEFAULT_DATABASE_URL, DEFAULT_TEMPORAL_ADDRESS, loadConfig } from '../infra/config';
 import { installRuntimeLogger } from '../infra/runtime';
 import { RecordingAdapter } from '../sandbox/recording-adapter';
-import { createWorker } from './create-worker';
+import { createWorkers } from './create-worker';
 
 async function run(): Promise<void> {
   const config = loadConfig();
   installRuntimeLogger('INFO');
-  const databaseUrl = config.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/livechat';
+  const databaseUrl = config.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const db = createDb(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
   await migrateLatest(db);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const connection = await NativeConnection.connect({
+    address: config.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS,
+  });
   // Until the provider adapters land, messages go to an in-memory stand-in.
   const provider = new RecordingAdapter();
-  const worker = await createWorker({
+  const worker = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.LIVECHAT_TASK_QUEUE,

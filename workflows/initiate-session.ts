@@ -1,10 +1,10 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { InitiateSessionInput, InitiateSessionResult } from '../domain/types';
-import { DATABASE_STEP, PROVIDER_STEP } from './activity-options';
+import { DATABASE_STEP } from './activity-options';
+import { dispatcherFor } from './dispatcher';
 
 const { startOperatorSession } = proxyActivities<Activities>(DATABASE_STEP);
-const { dispatchMessage } = proxyActivities<Activities>(PROVIDER_STEP);
 
 /**
  * Initiate Session: an operator starts a conversation with a customer under the channel's rules.
@@ -15,8 +15,14 @@ export async function initiateSession(input: InitiateSessionInput): Promise<Init
     ...input,
     idempotencyKey: input.idempotencyKey ?? `workflow:${workflowInfo().workflowId}`,
   });
+  const result: InitiateSessionResult = {
+    sessionId: started.sessionId,
+    name: started.name,
+    assignedOperatorId: started.assignedOperatorId,
+    contactId: started.contactId,
+  };
   const first = started.firstMessage;
-  if (!first) return started;
-  const { status } = await dispatchMessage({ messageId: first.messageId });
-  return { ...started, firstMessage: { messageId: first.messageId, status } };
+  if (!first) return result;
+  const { status } = await dispatcherFor(started.channelKind)({ messageId: first.messageId });
+  return { ...result, firstMessage: { messageId: first.messageId, status } };
 }

@@ -1,10 +1,10 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SendLiveChatMessageInput, SendLiveChatMessageResult } from '../domain/types';
-import { DATABASE_STEP, PROVIDER_STEP } from './activity-options';
+import { DATABASE_STEP } from './activity-options';
+import { dispatcherFor } from './dispatcher';
 
 const { prepareMessage } = proxyActivities<Activities>(DATABASE_STEP);
-const { dispatchMessage } = proxyActivities<Activities>(PROVIDER_STEP);
 
 /**
  * Send Live Chat Message: a process step that, with no operator, resolves the customer's account,
@@ -23,7 +23,7 @@ export async function sendLiveChatMessage(
   });
   // Also for a request seen before: dispatch then reports what became of its message, or sends it
   // if the earlier run stopped before sending.
-  const { status } = await dispatchMessage({ messageId: prepared.messageId });
+  const { status } = await dispatcherFor(prepared.channelKind)({ messageId: prepared.messageId });
   return {
     sessionId: prepared.sessionId,
     messageId: prepared.messageId,

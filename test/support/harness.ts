@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
 import type { ChannelAdapters } from '../../channels/adapter';
 import { createDb, type Db } from '../../db/knex';
 import { installRuntimeLogger } from '../../infra/runtime';
 import { RecordingAdapter } from '../../sandbox/recording-adapter';
-import { createWorker } from '../../worker/create-worker';
+import { createWorkers, type WorkerOptions } from '../../worker/create-worker';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -38,6 +38,7 @@ export interface HarnessOptions {
   wrapActivities?: (activities: Activities) => Activities;
   /** Real channel adapters (pointed at the sandbox stand-ins) instead of the recording ones. */
   channels?: ChannelAdapters;
+  rateLimits?: WorkerOptions['rateLimits'];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -55,14 +56,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const channels: ChannelAdapters = { ...outbox, ...options.channels };
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker: Worker = await createWorker({
+  const workers = await createWorkers({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
     activities: (options.wrapActivities ?? ((a) => a))(createActivities({ db, channels })),
     workflowBundlePath: required('LIVECHAT_TEST_WORKFLOW_BUNDLE'),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
   });
-  const running = worker.run();
+  const running = workers.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   return {
@@ -71,7 +73,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     taskQueue,
     outbox,
     stop: async () => {
-      worker.shutdown();
+      workers.shutdown();
       await running;
       await connection.close();
       await nativeConnection.close();
