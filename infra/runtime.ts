@@ -1,7 +1,13 @@
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type LogEntry } from '@temporalio/worker';
 
 const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 let installed = false;
+
+/**
+ * Our dispatch workers poll activity queues only, by design; the SDK warns about that at start.
+ * Those warnings say nothing a user can act on, so they are dropped.
+ */
+const EXPECTED = ['No workflows registered, not polling for workflow tasks'];
 
 /**
  * Sets the Temporal worker runtime's log level once per process (LOG_LEVEL, default `fallback`):
@@ -11,6 +17,10 @@ export function installRuntimeLogger(fallback: LogLevel): void {
   if (installed) return;
   const wanted = process.env.LOG_LEVEL?.toUpperCase();
   const level = LEVELS.find((l) => l === wanted) ?? fallback;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  const print = new DefaultLogger(level);
+  const logger = new DefaultLogger(level, (entry: LogEntry) => {
+    if (!EXPECTED.includes(entry.message)) print.log(entry.level, entry.message, entry.meta);
+  });
+  Runtime.install({ logger });
   installed = true;
 }

@@ -43,28 +43,60 @@ export class LiveChatWorkers {
   }
 }
 
-export async function createWorkers(options: WorkerOptions): Promise<LiveChatWorkers> {
-  const { dispatchMessage, ...databaseSteps } = options.activities;
-  const main = await Worker.create({
+type ActivityFunctions = Record<string, (...args: never[]) => Promise<unknown>>;
+
+interface QueueOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+}
+
+/** The worker for the workflows and the database steps, on the main task queue. */
+export function createWorkflowWorker(
+  options: QueueOptions & {
+    activities: ActivityFunctions;
+    workflowBundlePath?: string;
+    workflowsPath?: string;
+  },
+): Promise<Worker> {
+  return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: databaseSteps,
+    activities: options.activities,
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : { workflowsPath: options.workflowsPath ?? require.resolve('../workflows') }),
   });
-  const dispatchers = await Promise.all(
+}
+
+/** One dispatch worker per channel kind, each on its kind's queue with its rate limit. */
+export function createDispatchWorkers(
+  options: QueueOptions & { activities: ActivityFunctions; rateLimits?: WorkerOptions['rateLimits'] },
+): Promise<Worker[]> {
+  return Promise.all(
     CHANNEL_KINDS.map((kind) => {
       const rate = options.rateLimits?.[kind];
       return Worker.create({
         connection: options.connection,
         namespace: options.namespace,
         taskQueue: dispatchTaskQueue(options.taskQueue, kind),
-        activities: { dispatchMessage },
+        activities: options.activities,
         ...(rate !== undefined ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
       });
     }),
   );
+}
+
+export async function createWorkers(options: WorkerOptions): Promise<LiveChatWorkers> {
+  const { dispatchMessage, ...databaseSteps } = options.activities;
+  const main = await createWorkflowWorker({
+    ...options,
+    activities: databaseSteps,
+  });
+  const dispatchers = await createDispatchWorkers({
+    ...options,
+    activities: { dispatchMessage },
+  });
   return new LiveChatWorkers([main, ...dispatchers]);
 }
