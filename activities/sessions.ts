@@ -43,7 +43,7 @@ export async function openOrReuseSession(
     const open = await findOpenSession(db, channel.id, recipient.account);
     if (open) return { session: open, reused: true };
   }
-  if (!rules.canInitiate)
+  if (!rules.canInitiate && !request.customerStarted)
     throw new ChannelCannotInitiate({ channelKind: channel.kind, channelId: channel.id });
 
   const inserted = await insertSession(db, {

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
-import { provisionPostgres } from '../../infra/postgres';
+import { provisionPostgres } from './postgres';
 
-export interface TestDatabase {
+export interface ScratchDatabase {
   url: string;
   /** Connections a test may open: 1 on the embedded fallback, which serves one session. */
   poolMax: number;
@@ -31,20 +31,18 @@ async function onAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
 }
 
 /**
- * A fresh, uniquely named database for one test run on a real PostgreSQL server. On a laptop with
- * no server on 127.0.0.1:5432 and no DATABASE_URL, the tests still run, on embedded PostgreSQL
- * (PGlite), and say so.
+ * A fresh, uniquely named database (for a test run, a benchmark run) on a real PostgreSQL server,
+ * dropped by `drop()`. `prefix` must be a plain identifier. On a laptop with no server on
+ * 127.0.0.1:5432 and no DATABASE_URL, it falls back to embedded PostgreSQL (PGlite) and says so.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `livechat_test_${Date.now()}_${process.pid}`;
+export async function createScratchDatabase(prefix: string): Promise<ScratchDatabase> {
+  const name = `${prefix}_${Date.now()}_${process.pid}`;
   try {
     await onAdmin((client) => client.query(`create database ${name}`));
   } catch (error) {
     const refused = (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
     if (!refused || process.env.DATABASE_URL) throw error;
-    console.warn(
-      'No PostgreSQL server on 127.0.0.1:5432: running the tests on embedded PostgreSQL (PGlite).',
-    );
+    console.warn('No PostgreSQL server on 127.0.0.1:5432: running on embedded PostgreSQL (PGlite).');
     const embedded = await provisionPostgres();
     return { url: embedded.url, poolMax: embedded.poolMax, source: 'embedded', drop: () => embedded.stop() };
   }

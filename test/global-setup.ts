@@ -4,7 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createDb, migrateLatest } from '../db/knex';
 import { provisionTemporal } from '../infra/temporal-server';
-import { createTestDatabase } from './support/test-database';
+import { createScratchDatabase } from '../infra/scratch-database';
 
 /**
  * Once per `jest` run: a real Temporal server, a PostgreSQL database of the run's own (migrated),
@@ -12,7 +12,7 @@ import { createTestDatabase } from './support/test-database';
  */
 export default async function globalSetup(): Promise<void> {
   const temporal = await provisionTemporal({ log: (line) => console.log(`[temporal] ${line}`) });
-  const database = await createTestDatabase();
+  const database = await createScratchDatabase('livechat_test');
   const db = createDb(database.url, { poolMax: 1 });
   try {
     await migrateLatest(db);
