@@ -1,0 +1,241 @@
+import https from 'node:https';
+import { Telegram, TelegramError } from 'telegraf';
+import { z } from 'zod';
+import type { InboundMessage } from '../inbound/record-inbound-message';
+import {
+  PermanentDeliveryError,
+  TransientDeliveryError,
+  type ChannelAdapter,
+  type OutboundMessage,
+  type SendOutcome,
+} from './adapter';
+
+export interface TelegramAdapterOptions {
+  /** The bot's token (worker configuration only: TELEGRAM_BOT_TOKEN). */
+  botToken: string;
+  /** Another server speaking the Bot API (the sandbox stand-in, a self-hosted Bot API server). */
+  apiUrl?: string;
+  /**
+   * Gives up on one call after this long, so the retry comes from us (with backoff) well before the
+   * activity's own timeout. Default 30 s.
+   */
+  requestTimeoutMs?: number;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The Telegram channel: sends through the Bot API with telegraf's `Telegram` client. The chat id is
+ * the session's account; the bot may write to it only because the person wrote first (rule 9, checked
+ * in our database before this is called).
+ */
+export function createTelegramAdapter(options: TelegramAdapterOptions): ChannelAdapter {
+  const { botToken } = options;
+  if (!botToken) throw new Error('a Telegram bot token is required');
+  const apiRoot = options.apiUrl ?? 'https://api.telegram.org';
+  // An agent of our own (telegraf's default is shared by every client in the process) so that
+  // close() can release its sockets. telegraf uses no agent at all for http:// roots.
+  const agent = apiRoot.startsWith('https:') ? new https.Agent({ keepAlive: true }) : undefined;
+  const telegram = new Telegram(botToken, { apiRoot, ...(agent ? { agent } : {}) });
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+
+  return {
+    async send(message: OutboundMessage): Promise<SendOutcome> {
+      const chatId = message.to;
+      try {
+        // Plain text, no parse_mode: a customer-facing text must never be read as markup.
+        const sent = await telegram.callApi(
+          'sendMessage',
+          { chat_id: chatId, text: message.text },
+          { signal: asTelegrafSignal(AbortSignal.timeout(timeoutMs)) },
+        );
+        return { providerMessageId: telegramMessageId(chatId, sent.message_id) };
+      } catch (error) {
+        throw classifyTelegramError(error, botToken);
+      }
+    },
+    async close(): Promise<void> {
+      agent?.destroy();
+    },
+  };
+}
+
+/** telegraf's typings name the abort-controller polyfill; node-fetch 2 accepts Node's own signal. */
+type TelegrafSignal = NonNullable<Parameters<Telegram['callApi']>[2]>['signal'];
+export function asTelegrafSignal(signal: AbortSignal): TelegrafSignal {
+  return signal as unknown as TelegrafSignal;
+}
+
+/**
+ * Telegram numbers messages per chat (every private chat has its message 1, 2, 3…), so a bare
+ * message_id is not unique within a channel. Prefixed with the chat id it is, which is what
+ * provider-id lookups (inbound duplicates, replies, status updates) need.
+ */
+export function telegramMessageId(chatId: string | number, messageId: number): string {
+  return `${chatId}:${messageId}`;
+}
+
+/**
+ * Classifies a failed Bot API call, once, for dispatchMessage:
+ * - 429 → transient, after the `retry_after` Telegram gave;
+ * - 5xx → transient;
+ * - 401 / 404 → transient: the Bot API answers these for a wrong or revoked token, which is the
+ *   worker's misconfiguration, not a refusal of this message; once the token is fixed it goes out;
+ * - other 4xx (403 blocked by the user, 400 chat not found, message too long…) → permanent, with
+ *   Telegram's description as the reason operators see (its "Forbidden: " prefix dropped: the code
+ *   is kept as providerCode);
+ * - anything else (network, timeout) → a plain error, retried by Temporal.
+ * Never carries the bot token: telegraf puts it in request URLs, and so in network errors.
+ */
+export function classifyTelegramError(error: unknown, botToken: string): Error {
+  if (error instanceof TelegramError) {
+    const code = error.code;
+    const description = withoutSecret(error.description || 'no description', botToken);
+    if (code === 429) {
+      const retryAfter = error.parameters?.retry_after;
+      const retryAfterMs = typeof retryAfter === 'number' && retryAfter > 0 ? retryAfter * 1000 : undefined;
+      return new TransientDeliveryError(`Telegram is rate limiting the bot: ${description}`, retryAfterMs);
+    }
+    if (code >= 500) return new TransientDeliveryError(`Telegram answered ${code}: ${description}`);
+    if (code === 401 || code === 404) {
+      return new TransientDeliveryError(
+        `Telegram refused the bot token (${code} ${description}): check TELEGRAM_BOT_TOKEN`,
+      );
+    }
+    return new PermanentDeliveryError(reasonOf(description), String(code));
+  }
+  return safeTelegramError(error, botToken);
+}
+
+/** "Forbidden: bot was blocked by the user" → "bot was blocked by the user". */
+function reasonOf(description: string): string {
+  const reason = description.replace(/^(Bad Request|Forbidden|Conflict|Unauthorized|Not Found):\s*/i, '');
+  return reason || description;
+}
+
+/**
+ * An error fit to log or rethrow: a Bot API refusal as its code and description, anything else
+ * (network, timeout) as the same error without the token in its message or stack, and without its
+ * cause, which may hold it.
+ */
+export function safeTelegramError(error: unknown, botToken: string): Error {
+  if (error instanceof TelegramError) {
+    return new Error(`Telegram answered ${error.code}: ${withoutSecret(error.description, botToken)}`);
+  }
+  if (!(error instanceof Error)) return new Error(withoutSecret(String(error), botToken));
+  const safe = new Error(`Telegram could not be reached: ${withoutSecret(error.message, botToken)}`);
+  safe.name = error.name;
+  // The original's frames under our message: its own first line still holds the unscrubbed message.
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  safe.stack = withoutSecret([`${safe.name}: ${safe.message}`, ...frames].join('\n'), botToken);
+  return safe;
+}
+
+/** Replaces the token, and its URL-encoded form, wherever it appears. */
+export function withoutSecret(text: string, secret: string): string {
+  if (!secret) return text;
+  return text.split(secret).join('[REDACTED]').split(encodeURIComponent(secret)).join('[REDACTED]');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbound: reading a Bot API update (from the webhook or from getUpdates) into an InboundMessage.
+
+/** What a message may carry instead of text; shown to operators as "[photo]" and so on. */
+const MEDIA_KINDS = [
+  'photo',
+  'document',
+  'sticker',
+  'voice',
+  'audio',
+  'video',
+  'video_note',
+  'animation',
+  'location',
+  'venue',
+  'contact',
+  'poll',
+  'dice',
+] as const;
+
+const telegramId = z
+  .number()
+  .int()
+  .refine((n) => Number.isSafeInteger(n) && n !== 0, 'not a Telegram id');
+
+const TelegramMessageSchema = z.looseObject({
+  message_id: z.number().int().positive(),
+  date: z.number().int().nonnegative(),
+  chat: z.looseObject({
+    id: telegramId,
+    type: z.string(),
+    title: z.string().optional(),
+    username: z.string().optional(),
+    first_name: z.string().optional(),
+    last_name: z.string().optional(),
+  }),
+  from: z
+    .looseObject({
+      id: telegramId,
+      first_name: z.string().optional(),
+      last_name: z.string().optional(),
+      username: z.string().optional(),
+    })
+    .optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+});
+
+const TelegramUpdateSchema = z.looseObject({
+  update_id: z.number().int().nonnegative(),
+  message: z.unknown().optional(),
+});
+
+export type TelegramUpdateReading =
+  | { kind: 'message'; updateId: number; inbound: InboundMessage }
+  | { kind: 'ignored'; updateId: number; reason: string }
+  | { kind: 'malformed'; problem: string };
+
+/**
+ * Reads one update. Only new messages are taken (edits, channel posts, button presses are not a
+ * customer writing); a message without text (a photo, a sticker) is recorded by its kind, because
+ * the person still wrote to the bot and must be remembered (rule 9).
+ */
+export function readTelegramUpdate(channelId: string, body: unknown): TelegramUpdateReading {
+  const update = TelegramUpdateSchema.safeParse(body);
+  if (!update.success) return { kind: 'malformed', problem: problemOf(update.error) };
+  const updateId = update.data.update_id;
+  if (update.data.message === undefined) {
+    const kinds = Object.keys(update.data).filter((key) => key !== 'update_id');
+    return { kind: 'ignored', updateId, reason: `not a new message (${kinds.join(', ') || 'empty'})` };
+  }
+  const parsed = TelegramMessageSchema.safeParse(update.data.message);
+  if (!parsed.success) return { kind: 'malformed', problem: problemOf(parsed.error) };
+  const message = parsed.data;
+  const media = MEDIA_KINDS.find((kind) => message[kind] !== undefined);
+  const text = message.text ?? message.caption ?? (media ? `[${media}]` : undefined);
+  if (text === undefined) return { kind: 'ignored', updateId, reason: 'a service message, not written' };
+
+  const { chat, from } = message;
+  // A private chat is the person; in a group, the chat is the group and it is named by its title.
+  const person = chat.type === 'private' ? (from ?? chat) : undefined;
+  const displayName = person
+    ? [person.first_name, person.last_name].filter((part) => part).join(' ')
+    : (chat.title ?? '');
+  const username = person ? person.username : chat.username;
+  return {
+    kind: 'message',
+    updateId,
+    inbound: {
+      channelId,
+      from: String(chat.id),
+      text,
+      providerMessageId: telegramMessageId(chat.id, message.message_id),
+      sender: { ...(username ? { username } : {}), ...(displayName ? { displayName } : {}) },
+      receivedAt: new Date(message.date * 1000),
+    },
+  };
+}
+
+function problemOf(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'update'}: ${issue.message}`).join('; ');
+}
