@@ -1,18 +1,84 @@
 import type { Knex } from 'knex';
-import { sessionHistory, type HistoryEntry } from '../db/messages';
-import type { SessionRow } from '../db/rows';
-import { getSession } from '../db/sessions';
+import { getContact } from '../db/contacts';
+import { sessionHistory, sessionsHistory, type HistoryEntry } from '../db/messages';
+import type { ContactRow, SessionRow } from '../db/rows';
+import { getSession, sessionsOfAccounts, sessionsOfContact } from '../db/sessions';
+import { normaliseAccount } from '../domain/channels';
+import type { AccountKind, AccountValue } from '../domain/types';
 
 export interface SessionHistory {
   session: SessionRow;
   messages: HistoryEntry[];
 }
 
-/** A session and its messages, as the operators' chat history shows them. */
+/** All conversations with one customer, newest session first, each with its messages oldest first. */
+export interface ContactHistory {
+  contact: ContactRow;
+  sessions: SessionHistory[];
+}
+
+export interface AccountHistory {
+  /** The normalised accounts that were looked up (a bare value may read as more than one kind). */
+  accounts: AccountValue[];
+  sessions: SessionHistory[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A session and its messages, as the operators' chat history shows them; undefined when there is none. */
 export async function getHistory(db: Knex, sessionId: string): Promise<SessionHistory | undefined> {
+  // Session ids are UUIDs: anything else names no session (and PostgreSQL would refuse to compare it).
+  if (!UUID.test(sessionId)) return undefined;
   const session = await getSession(db, sessionId);
   if (!session) return undefined;
   return { session, messages: await sessionHistory(db, sessionId) };
+}
+
+/**
+ * Every session of a contact, open and closed, newest first, with their messages: what an operator
+ * sees on the customer's page, including the history of closed sessions (rule 13). Undefined when
+ * there is no such contact.
+ */
+export async function getContactHistory(db: Knex, contactId: string): Promise<ContactHistory | undefined> {
+  const contact = await getContact(db, contactId);
+  if (!contact) return undefined;
+  return { contact, sessions: await withMessages(db, await sessionsOfContact(db, contactId)) };
+}
+
+const ACCOUNT_KINDS: readonly AccountKind[] = ['phone', 'email', 'telegram'];
+
+/**
+ * Every session with an account, open and closed, newest first, with their messages. A `{kind, value}`
+ * is normalised as that kind (and refused like the channels refuse it: `InvalidPhoneNumber`, ...); a
+ * bare value is looked up as each kind it is a valid value of, so `+4915123456789` finds the phone
+ * number and `42` the Telegram chat. No country is ever guessed.
+ */
+export async function getAccountHistory(db: Knex, account: AccountValue | string): Promise<AccountHistory> {
+  const accounts =
+    typeof account === 'string'
+      ? readingsOf(account)
+      : [{ kind: account.kind, value: normaliseAccount(account.kind, account.value) }];
+  return { accounts, sessions: await withMessages(db, await sessionsOfAccounts(db, accounts)) };
+}
+
+function readingsOf(raw: string): AccountValue[] {
+  return ACCOUNT_KINDS.flatMap((kind) => {
+    try {
+      return [{ kind, value: normaliseAccount(kind, raw) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+async function withMessages(db: Knex, sessions: SessionRow[]): Promise<SessionHistory[]> {
+  const messages = await sessionsHistory(
+    db,
+    sessions.map((s) => s.id),
+  );
+  const bySession = new Map<string, HistoryEntry[]>(sessions.map((s) => [s.id, []]));
+  for (const message of messages) bySession.get(message.session_id)?.push(message);
+  return sessions.map((session) => ({ session, messages: bySession.get(session.id) ?? [] }));
 }
 
 function authorOf(message: HistoryEntry): string {
@@ -38,4 +104,24 @@ export function formatHistory({ session, messages }: SessionHistory): string {
     }),
   ];
   return lines.join('\n');
+}
+
+const sessionsWord = (n: number): string => `${n} session${n === 1 ? '' : 's'}`;
+
+function formatSessions(header: string, sessions: SessionHistory[]): string {
+  return [header, ...sessions.map(formatHistory)].join('\n\n');
+}
+
+/** Plain-text rendering of a customer's history: a header line, then each session, newest first. */
+export function formatContactHistory({ contact, sessions }: ContactHistory): string {
+  return formatSessions(
+    `Contact "${contact.name}" [${contact.id}]: ${sessionsWord(sessions.length)}`,
+    sessions,
+  );
+}
+
+export function formatAccountHistory({ accounts, sessions }: AccountHistory): string {
+  const which =
+    accounts.length > 0 ? accounts.map((a) => `${a.value} (${a.kind})`).join(', ') : 'no valid account';
+  return formatSessions(`Account ${which}: ${sessionsWord(sessions.length)}`, sessions);
 }

@@ -1,29 +1,19 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { SendLiveChatMessageInput, SendLiveChatMessageResult } from '../domain/types';
-import { sendLiveChatMessage as sendLiveChatMessageWorkflow } from '../workflows';
-
-export interface StartOptions {
-  taskQueue: string;
-  /** Also the idempotency key: starting the same id twice sends once. */
-  workflowId: string;
-}
-
-/** Starts Send Live Chat Message and waits for its result (typed failures arrive as WorkflowFailedError). */
-export function sendLiveChatMessage(
-  client: Client,
-  input: SendLiveChatMessageInput,
-  options: StartOptions,
-): Promise<SendLiveChatMessageResult> {
-  return client.workflow.execute(sendLiveChatMessageWorkflow, { ...options, args: [input] });
-}
-
-/** Starts Send Live Chat Message without waiting; the handle gives the result later. */
-export function startSendLiveChatMessage(
-  client: Client,
-  input: SendLiveChatMessageInput,
-  options: StartOptions,
-): Promise<WorkflowHandle<typeof sendLiveChatMessageWorkflow>> {
-  return client.workflow.start(sendLiveChatMessageWorkflow, { ...options, args: [input] });
-}
-
-export { getHistory, formatHistory } from './history';
+// Typed client functions for workflow designers, administrators and tools (the `livechat` CLI).
+export type { StartOptions } from './start-options';
+export { sendLiveChatMessage, startSendLiveChatMessage } from './send-live-chat-message';
+export { initiateSession, startInitiateSession } from './initiate-session';
+export {
+  getHistory,
+  getContactHistory,
+  getAccountHistory,
+  formatHistory,
+  formatContactHistory,
+  formatAccountHistory,
+} from './history';
+export type { SessionHistory, ContactHistory, AccountHistory } from './history';
+export { describeWorkflowFailure, describeFailure, applicationFailureOf } from './failure';
+export type { FailureReport, DescribedFailure } from './failure';
+export { applyConfigFile, summariseConfig } from './config-file';
+export type { ConfigSummary } from './config-file';
+export { getSessionSummary } from './session-summary';
+export type { SessionSummary } from './session-summary';

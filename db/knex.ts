@@ -6,6 +6,8 @@ export type Db = Knex;
 export interface DbOptions {
   /** Connections in the pool. The embedded PGlite serves one session, so it uses 1. */
   poolMax?: number;
+  /** Where knex's own warnings go (default: stdout); a tool printing JSON sends them elsewhere. */
+  log?: Knex.Config['log'];
 }
 
 export function createDb(url: string, options: DbOptions = {}): Db {
@@ -13,6 +15,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     client: 'pg',
     connection: url,
     pool: { min: 0, max: options.poolMax ?? 10 },
+    ...(options.log ? { log: options.log } : {}),
   });
 }
 

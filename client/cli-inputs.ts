@@ -1,0 +1,168 @@
+/**
+ * From the `livechat` command line's options to the workflows' typed inputs. Pure, so every rule of
+ * the command line (exactly one recipient, `key=value` variables, ...) is unit-tested without a shell.
+ */
+import type {
+  AccountValue,
+  InitiateSessionInput,
+  Recipient,
+  SendLiveChatMessageInput,
+  SessionCustomer,
+} from '../domain/types';
+
+/** The command line was used wrongly: a missing, conflicting or malformed option. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Options of `livechat send`, as commander parses them. */
+export interface SendOptions {
+  liveChat: string;
+  channel: string;
+  contact?: string;
+  field?: string;
+  account?: string;
+  session?: string;
+  text: string;
+  subject?: string;
+  var?: string[];
+  as?: string;
+  reuseOpenSession?: boolean;
+}
+
+/** Options of `livechat initiate`. */
+export interface InitiateOptions {
+  liveChat: string;
+  operator: string;
+  channel: string;
+  contact?: string;
+  field?: string;
+  account?: string;
+  newContact?: string;
+  phone?: string;
+  email?: string;
+  telegram?: string;
+  subject?: string;
+  message?: string;
+}
+
+/** Options of `livechat history`. */
+export interface HistoryOptions {
+  session?: string;
+  contact?: string;
+  account?: string;
+}
+
+export type HistoryQuery = { session: string } | { contact: string } | { account: string };
+
+/** The one option of a group that is set, and its value; `flags` names them as the user types them. */
+function exactlyOne<K extends string>(
+  given: Partial<Record<K, string>>,
+  flags: Record<K, string>,
+): { key: K; value: string } {
+  const keys = Object.keys(flags) as K[];
+  const set = keys.flatMap((key) => {
+    const value = given[key];
+    return value === undefined ? [] : [{ key, value }];
+  });
+  const [only, ...others] = set;
+  if (only === undefined) throw new UsageError(`give one of ${keys.map((key) => flags[key]).join(', ')}`);
+  if (others.length > 0) {
+    throw new UsageError(`give only one of ${set.map(({ key }) => flags[key]).join(', ')}`);
+  }
+  return only;
+}
+
+function onlyWith(flag: string, value: unknown, required: string, present: boolean): void {
+  if (value !== undefined && !present) throw new UsageError(`${flag} goes with ${required}`);
+}
+
+/** `--var key=value` (repeatable) as template variables; the value may itself contain `=`. */
+export function parseVariables(pairs: readonly string[] = []): Record<string, string> | undefined {
+  if (pairs.length === 0) return undefined;
+  const variables: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--var takes key=value, not ${JSON.stringify(pair)}`);
+    variables[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return variables;
+}
+
+export function sendInputFromOptions(options: SendOptions): SendLiveChatMessageInput {
+  const { key, value } = exactlyOne(
+    { contact: options.contact, account: options.account, session: options.session },
+    { contact: '--contact', account: '--account', session: '--session' },
+  );
+  onlyWith('--field', options.field, '--contact', key === 'contact');
+  let to: Recipient;
+  if (key === 'contact') {
+    to = { contactId: value, ...(options.field !== undefined ? { field: options.field } : {}) };
+  } else if (key === 'account') {
+    to = { account: value };
+  } else {
+    to = { sessionId: value };
+  }
+  const variables = parseVariables(options.var);
+  return {
+    liveChatId: options.liveChat,
+    channelId: options.channel,
+    to,
+    text: options.text,
+    ...(options.subject !== undefined ? { subject: options.subject } : {}),
+    ...(variables ? { variables } : {}),
+    ...(options.as !== undefined ? { author: { kind: 'user' as const, userId: options.as } } : {}),
+    ...(options.reuseOpenSession ? { reuseOpenSession: true } : {}),
+  };
+}
+
+export function initiateInputFromOptions(options: InitiateOptions): InitiateSessionInput {
+  const { key, value } = exactlyOne(
+    { contact: options.contact, account: options.account, newContact: options.newContact },
+    { contact: '--contact', account: '--account', newContact: '--new-contact' },
+  );
+  onlyWith('--field', options.field, '--contact', key === 'contact');
+  for (const [flag, given] of [
+    ['--phone', options.phone],
+    ['--email', options.email],
+    ['--telegram', options.telegram],
+  ] as const) {
+    onlyWith(flag, given, '--new-contact', key === 'newContact');
+  }
+  let customer: SessionCustomer;
+  if (key === 'contact') {
+    customer = { contactId: value, ...(options.field !== undefined ? { field: options.field } : {}) };
+  } else if (key === 'account') {
+    customer = { account: value };
+  } else {
+    const accounts: AccountValue[] = [
+      ...(options.phone !== undefined ? [{ kind: 'phone' as const, value: options.phone }] : []),
+      ...(options.telegram !== undefined ? [{ kind: 'telegram' as const, value: options.telegram }] : []),
+    ];
+    customer = {
+      newContact: {
+        name: value,
+        ...(accounts.length > 0 ? { accounts } : {}),
+        ...(options.email !== undefined ? { emails: [options.email] } : {}),
+      },
+    };
+  }
+  return {
+    liveChatId: options.liveChat,
+    operatorId: options.operator,
+    channelId: options.channel,
+    customer,
+    ...(options.subject !== undefined ? { subject: options.subject } : {}),
+    ...(options.message !== undefined ? { firstMessage: options.message } : {}),
+  };
+}
+
+export function historyQueryFromOptions(options: HistoryOptions): HistoryQuery {
+  const { key, value } = exactlyOne(
+    { session: options.session, contact: options.contact, account: options.account },
+    { session: '--session', contact: '--contact', account: '--account' },
+  );
+  if (key === 'session') return { session: value };
+  if (key === 'contact') return { contact: value };
+  return { account: value };
+}

@@ -1,0 +1,133 @@
+import {
+  historyQueryFromOptions,
+  initiateInputFromOptions,
+  parseVariables,
+  sendInputFromOptions,
+  UsageError,
+} from '../../../client/cli-inputs';
+
+const base = { liveChat: 'support', channel: 'support-whatsapp', text: 'Order {{number}} is ready' };
+
+describe('sendInputFromOptions', () => {
+  test('a contact with a field, variables, an author and a subject', () => {
+    expect(
+      sendInputFromOptions({
+        ...base,
+        contact: 'maria',
+        field: 'mobile',
+        var: ['number=1042', 'note=a=b'],
+        as: 'anna',
+        subject: 'Your order',
+      }),
+    ).toEqual({
+      liveChatId: 'support',
+      channelId: 'support-whatsapp',
+      to: { contactId: 'maria', field: 'mobile' },
+      text: 'Order {{number}} is ready',
+      subject: 'Your order',
+      variables: { number: '1042', note: 'a=b' },
+      author: { kind: 'user', userId: 'anna' },
+    });
+  });
+
+  test('an account or a session, with nothing optional', () => {
+    expect(sendInputFromOptions({ ...base, account: '+4915123456789' })).toEqual({
+      liveChatId: 'support',
+      channelId: 'support-whatsapp',
+      to: { account: '+4915123456789' },
+      text: 'Order {{number}} is ready',
+    });
+    expect(sendInputFromOptions({ ...base, session: 's-1', reuseOpenSession: true }).to).toEqual({
+      sessionId: 's-1',
+    });
+  });
+
+  test('exactly one recipient', () => {
+    expect(() => sendInputFromOptions(base)).toThrow(
+      new UsageError('give one of --contact, --account, --session'),
+    );
+    expect(() => sendInputFromOptions({ ...base, contact: 'maria', account: '+4915123456789' })).toThrow(
+      new UsageError('give only one of --contact, --account'),
+    );
+  });
+
+  test('--field only with --contact', () => {
+    expect(() => sendInputFromOptions({ ...base, account: '+4915123456789', field: 'mobile' })).toThrow(
+      new UsageError('--field goes with --contact'),
+    );
+  });
+});
+
+describe('parseVariables', () => {
+  test('none is undefined; a pair without a key or "=" is a usage error', () => {
+    expect(parseVariables([])).toBeUndefined();
+    expect(parseVariables(['a='])).toEqual({ a: '' });
+    expect(() => parseVariables(['number'])).toThrow(UsageError);
+    expect(() => parseVariables(['=1042'])).toThrow('--var takes key=value, not "=1042"');
+  });
+});
+
+describe('initiateInputFromOptions', () => {
+  const start = { liveChat: 'support', operator: 'anna', channel: 'support-email' };
+
+  test('a new contact with its accounts, a subject and a first message', () => {
+    expect(
+      initiateInputFromOptions({
+        ...start,
+        newContact: 'Jonas Weber',
+        phone: '+4915123456789',
+        email: 'jonas@example.com',
+        telegram: '123456',
+        subject: 'Your repair',
+        message: 'Hello Jonas',
+      }),
+    ).toEqual({
+      liveChatId: 'support',
+      operatorId: 'anna',
+      channelId: 'support-email',
+      customer: {
+        newContact: {
+          name: 'Jonas Weber',
+          accounts: [
+            { kind: 'phone', value: '+4915123456789' },
+            { kind: 'telegram', value: '123456' },
+          ],
+          emails: ['jonas@example.com'],
+        },
+      },
+      subject: 'Your repair',
+      firstMessage: 'Hello Jonas',
+    });
+  });
+
+  test('a contact or an account', () => {
+    expect(initiateInputFromOptions({ ...start, contact: 'maria', field: 'work' }).customer).toEqual({
+      contactId: 'maria',
+      field: 'work',
+    });
+    expect(initiateInputFromOptions({ ...start, account: 'maria@example.com' }).customer).toEqual({
+      account: 'maria@example.com',
+    });
+  });
+
+  test('exactly one customer; --phone and friends only with --new-contact', () => {
+    expect(() => initiateInputFromOptions(start)).toThrow(
+      new UsageError('give one of --contact, --account, --new-contact'),
+    );
+    expect(() => initiateInputFromOptions({ ...start, contact: 'maria', phone: '+4915123456789' })).toThrow(
+      new UsageError('--phone goes with --new-contact'),
+    );
+  });
+});
+
+describe('historyQueryFromOptions', () => {
+  test('exactly one of --session, --contact, --account', () => {
+    expect(historyQueryFromOptions({ contact: 'maria' })).toEqual({ contact: 'maria' });
+    expect(historyQueryFromOptions({ session: 's-1' })).toEqual({ session: 's-1' });
+    expect(historyQueryFromOptions({ account: '+4915123456789' })).toEqual({ account: '+4915123456789' });
+    expect(() => historyQueryFromOptions({})).toThrow(UsageError);
+    expect(() => historyQueryFromOptions({ session: 's-1', contact: 'maria' })).toThrow(
+      'give only one of --session, --contact',
+    );
+  });
+});
