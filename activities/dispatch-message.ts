@@ -56,7 +56,7 @@ async function dispatchLocked(
       messageId: message.id,
       sessionId: session.id,
       sessionName: session.name,
-      channel: { id: channel.id, kind: channel.kind, settings: channel.settings },
+      channel: { id: channel.id, kind: channel.kind, name: channel.name, settings: channel.settings },
       to: session.account,
       text: message.text,
       ...(message.subject !== null ? { subject: message.subject } : {}),

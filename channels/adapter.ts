@@ -11,7 +11,7 @@ export interface OutboundMessage {
   messageId: string;
   sessionId: string;
   sessionName: string;
-  channel: { id: string; kind: ChannelKind; settings: Record<string, unknown> };
+  channel: { id: string; kind: ChannelKind; name: string; settings: Record<string, unknown> };
   /** The normalised account: E.164 phone, email address, Telegram chat id. */
   to: string;
   text: string;

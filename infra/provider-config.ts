@@ -20,6 +20,8 @@ const ProviderConfigSchema = z.object({
   TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
   TELEGRAM_API_URL: optionalUrl,
   TELEGRAM_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Shared secret the inbound-mail webhook requires (header x-livechat-webhook-secret). */
+  EMAIL_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Public base URL of our webhook server: Twilio posts status callbacks there. */
   WEBHOOK_BASE_URL: optionalUrl,
   WEBHOOK_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
@@ -45,7 +47,12 @@ export function loadProviderConfig(env: NodeJS.ProcessEnv = process.env): Provid
 
 /** Every configured secret, for tests and log scrubbing that must never find them anywhere. */
 export function secretsOf(config: ProviderConfig): string[] {
-  const secrets = [config.TWILIO_AUTH_TOKEN, config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_WEBHOOK_SECRET];
+  const secrets = [
+    config.TWILIO_AUTH_TOKEN,
+    config.TELEGRAM_BOT_TOKEN,
+    config.TELEGRAM_WEBHOOK_SECRET,
+    config.EMAIL_WEBHOOK_SECRET,
+  ];
   if (config.SMTP_URL) {
     const password = decodeURIComponent(new URL(config.SMTP_URL).password);
     if (password) secrets.push(password);

@@ -30,7 +30,8 @@ export const demoConfig: LiveChatsConfig = {
           id: 'support-whatsapp',
           kind: 'whatsapp',
           name: 'WhatsApp +1 415 555 0100',
-          settings: { from: '+14155550100' },
+          // The approved template used outside WhatsApp's 24-hour window ("{{1}}" is the text).
+          settings: { from: '+14155550100', templateContentSid: 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
         },
         {
           id: 'support-telegram',

@@ -24,7 +24,7 @@ function outbound(to: string, text = 'Your order #1042 is ready for pickup.'): O
     messageId: '0b7c3c52-5d0e-4f7e-9a57-1f4b3f0d2a11',
     sessionId: 'session-1',
     sessionName: 'Maria Schmidt, 25 Nov',
-    channel: { id: 'support-telegram', kind: 'telegram', settings: {} },
+    channel: { id: 'support-telegram', kind: 'telegram', name: 'Telegram bot', settings: {} },
     to,
     text,
     earlierProviderMessageIds: [],

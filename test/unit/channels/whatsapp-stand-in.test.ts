@@ -67,7 +67,7 @@ function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
     messageId: 'm1',
     sessionId: 's1',
     sessionName: 'Maria',
-    channel: { id: 'wa-1', kind: 'whatsapp', settings: { from: FROM } },
+    channel: { id: 'wa-1', kind: 'whatsapp', name: 'WhatsApp', settings: { from: FROM } },
     to: '+4915123456789',
     text: 'Your order #1042 is ready.',
     earlierProviderMessageIds: [],
@@ -181,7 +181,7 @@ test('outside the window the template goes out as ContentSid and ContentVariable
 
 test('a channel without a sender number fails visibly without calling Twilio', async () => {
   const error = await rejection(
-    adapter().send(message({ channel: { id: 'wa-2', kind: 'whatsapp', settings: {} } })),
+    adapter().send(message({ channel: { id: 'wa-2', kind: 'whatsapp', name: 'WhatsApp', settings: {} } })),
   );
   expect(error).toBeInstanceOf(PermanentDeliveryError);
   expect((error as Error).message).toContain('settings.from');

@@ -21,7 +21,7 @@ function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
     messageId: 'm1',
     sessionId: 's1',
     sessionName: 'Maria',
-    channel: { id: 'wa', kind: 'whatsapp', settings: { from: '+4930901820' } },
+    channel: { id: 'wa', kind: 'whatsapp', name: 'WhatsApp', settings: { from: '+4930901820' } },
     to: '+4915123456789',
     text: 'Your order #1042 is ready.',
     earlierProviderMessageIds: [],
@@ -46,7 +46,7 @@ describe("WhatsApp's 24-hour window", () => {
     const content = contentFor(
       message({
         lastInboundAt: ago(2 * HOUR),
-        channel: { id: 'wa', kind: 'whatsapp', settings: withChannelTemplate },
+        channel: { id: 'wa', kind: 'whatsapp', name: 'WhatsApp', settings: withChannelTemplate },
       }),
       NOW,
     );
@@ -57,7 +57,7 @@ describe("WhatsApp's 24-hour window", () => {
     const content = contentFor(
       message({
         lastInboundAt: ago(25 * HOUR),
-        channel: { id: 'wa', kind: 'whatsapp', settings: withChannelTemplate },
+        channel: { id: 'wa', kind: 'whatsapp', name: 'WhatsApp', settings: withChannelTemplate },
         whatsappTemplate: { contentSid: 'HXown', variables: { '1': 'Maria', '2': '#1042' } },
       }),
       NOW,
@@ -67,7 +67,7 @@ describe("WhatsApp's 24-hour window", () => {
 
   test("with no message template, the channel's template carries the text as variable 1", () => {
     const content = contentFor(
-      message({ channel: { id: 'wa', kind: 'whatsapp', settings: withChannelTemplate } }),
+      message({ channel: { id: 'wa', kind: 'whatsapp', name: 'WhatsApp', settings: withChannelTemplate } }),
       NOW,
     );
     expect(content).toEqual({
@@ -95,7 +95,7 @@ describe("WhatsApp's 24-hour window", () => {
     const lastInboundAt = ago(WHATSAPP_WINDOW_MS - 60_000);
     expect(
       contentFor(
-        message({ lastInboundAt, channel: { id: 'wa', kind: 'whatsapp', settings: withChannelTemplate } }),
+        message({ lastInboundAt, channel: { id: 'wa', kind: 'whatsapp', name: 'WhatsApp', settings: withChannelTemplate } }),
         NOW,
       ),
     ).toMatchObject({ contentSid: 'HXchannel' });
@@ -105,7 +105,7 @@ describe("WhatsApp's 24-hour window", () => {
   test('a blank channel template counts as none', () => {
     const settings = { from: '+4930901820', templateContentSid: '  ' };
     expect(
-      thrown(() => contentFor(message({ channel: { id: 'wa', kind: 'whatsapp', settings } }), NOW)),
+      thrown(() => contentFor(message({ channel: { id: 'wa', kind: 'whatsapp', name: 'WhatsApp', settings } }), NOW)),
     ).toBeInstanceOf(PermanentDeliveryError);
   });
 });
