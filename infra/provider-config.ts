@@ -34,7 +34,9 @@ const ProviderConfigSchema = z.object({
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 
 export function loadProviderConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig {
-  const parsed = ProviderConfigSchema.safeParse(env);
+  // An empty variable means unset (compose files pass `${VAR:-}` for providers not in use).
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = ProviderConfigSchema.safeParse(set);
   if (!parsed.success) {
     // Name the variable, never echo its value: it may be a secret.
     const problems = parsed.error.issues.map(

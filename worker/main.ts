@@ -1,39 +1,48 @@
 /**
  * The worker process: connects to Temporal and PostgreSQL from the environment (see the README's
- * configuration table), registers the workflows and activities, and shuts down cleanly on SIGINT /
- * SIGTERM (the SDK finishes in-flight tasks first).
+ * configuration table), builds the provider adapters from the worker-only provider configuration,
+ * runs the workflow worker and one dispatch worker per channel kind, and shuts down cleanly on
+ * SIGINT / SIGTERM (the SDK lets in-flight tasks finish first).
  */
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createChannelAdapters } from '../channels';
 import { createDb, migrateLatest } from '../db/knex';
 import { DEFAULT_DATABASE_URL, DEFAULT_TEMPORAL_ADDRESS, loadConfig } from '../infra/config';
+import { loadProviderConfig } from '../infra/provider-config';
 import { installRuntimeLogger } from '../infra/runtime';
-import { RecordingAdapter } from '../sandbox/recording-adapter';
 import { createWorkers } from './create-worker';
 
 async function run(): Promise<void> {
   const config = loadConfig();
+  const providers = loadProviderConfig();
   installRuntimeLogger('INFO');
-  const databaseUrl = config.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const db = createDb(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
+  const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   await migrateLatest(db);
+  const channels = createChannelAdapters(providers);
+  if (channels.unconfigured.length > 0) {
+    console.warn(
+      `no provider configured for: ${channels.unconfigured.join(', ')} (their messages wait until one is)`,
+    );
+  }
   const connection = await NativeConnection.connect({
     address: config.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS,
   });
-  // Until the provider adapters land, messages go to an in-memory stand-in.
-  const provider = new RecordingAdapter();
-  const worker = await createWorkers({
+  const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.LIVECHAT_TASK_QUEUE,
-    activities: createActivities({
-      db,
-      channels: { email: provider, whatsapp: provider, telegram: provider },
-    }),
+    activities: createActivities({ db, channels: channels.adapters }),
+    rateLimits: {
+      email: providers.EMAIL_RATE_LIMIT,
+      whatsapp: providers.WHATSAPP_RATE_LIMIT,
+      telegram: providers.TELEGRAM_RATE_LIMIT,
+    },
   });
   try {
-    await worker.run();
+    await workers.run();
   } finally {
+    await channels.close();
     await connection.close();
     await db.destroy();
   }

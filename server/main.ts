@@ -1,0 +1,45 @@
+/**
+ * The server process: provider webhooks (Twilio inbound + status, Telegram updates, inbound
+ * mail) on WEBHOOK_PORT. Each provider's routes are mounted only when its secret is configured,
+ * so an unconfigured provider cannot be fed unsigned data.
+ */
+import { createDb } from '../db/knex';
+import { DEFAULT_DATABASE_URL, loadConfig } from '../infra/config';
+import { loadProviderConfig } from '../infra/provider-config';
+import { createWebhookServer, type WebhookRoutes } from './webhook-server';
+import { emailWebhookRoutes } from './webhooks/email';
+import { telegramWebhookRoutes } from './webhooks/telegram';
+import { twilioWebhookRoutes } from './webhooks/twilio';
+
+async function run(): Promise<void> {
+  const config = loadConfig();
+  const providers = loadProviderConfig();
+  const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
+  const routes: WebhookRoutes[] = [];
+  if (providers.TWILIO_AUTH_TOKEN && providers.WEBHOOK_BASE_URL) {
+    routes.push(
+      twilioWebhookRoutes({
+        authToken: providers.TWILIO_AUTH_TOKEN,
+        publicBaseUrl: providers.WEBHOOK_BASE_URL,
+      }),
+    );
+  }
+  if (providers.TELEGRAM_WEBHOOK_SECRET)
+    routes.push(telegramWebhookRoutes({ secretToken: providers.TELEGRAM_WEBHOOK_SECRET }));
+  if (providers.EMAIL_WEBHOOK_SECRET)
+    routes.push(emailWebhookRoutes({ secret: providers.EMAIL_WEBHOOK_SECRET }));
+  const app = await createWebhookServer({ db, providers }, routes);
+  const address = await app.listen({ host: '0.0.0.0', port: providers.WEBHOOK_PORT });
+  console.log(`webhooks listening on ${address} (${routes.length} provider(s) mounted)`);
+  const stop = async () => {
+    await app.close();
+    await db.destroy();
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+run().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
