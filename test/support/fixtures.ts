@@ -2,10 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { applyConfig } from '../../db/apply-config';
 import type { Db } from '../../db/knex';
 
+/** A valid German mobile number in E.164 that no other test uses (8 random digits after +49 151). */
+export function uniquePhone(): string {
+  return `+49151${String(Math.floor(Math.random() * 100_000_000)).padStart(8, '0')}`;
+}
+
+/** A Telegram chat id (a positive whole number) that no other test uses. */
+export function uniqueTelegramChatId(): string {
+  return String(100_000_000 + Math.floor(Math.random() * 800_000_000));
+}
+
 /**
  * A live chat world of a test's own, with unique ids so test files can share one database:
  * a live chat with every channel kind, an online and an offline operator, a supervisor, an
- * operator of another live chat, and a customer reachable on every channel.
+ * operator of another live chat, and a customer reachable on every channel. More customers:
+ * Peter, whose email is in a field of type Account (not Email); Olga, who has only a phone and a
+ * Telegram chat id the bot has never seen; and a supplier who is an item of another app, not of
+ * the live chat's bound app.
  */
 export async function createWorld(db: Db) {
   const s = randomUUID().slice(0, 8);
@@ -23,7 +36,14 @@ export async function createWorld(db: Db) {
     maria: `maria-${s}`,
     mariaPhone: '+4915123456789',
     mariaEmail: `maria.${s}@example.com`,
-    mariaTelegram: String(100_000_000 + Math.floor(Math.random() * 800_000_000)),
+    mariaTelegram: uniqueTelegramChatId(),
+    peter: `peter-${s}`,
+    peterEmail: `peter.${s}@example.org`,
+    olga: `olga-${s}`,
+    olgaPhone: uniquePhone(),
+    olgaTelegram: uniqueTelegramChatId(),
+    supplier: `supplier-${s}`,
+    supplierPhone: uniquePhone(),
   };
   await applyConfig(db, {
     operators: [
@@ -56,6 +76,21 @@ export async function createWorld(db: Db) {
           { kind: 'telegram', value: ids.mariaTelegram },
         ],
         emails: [{ value: ids.mariaEmail }],
+      },
+      { id: ids.peter, name: 'Peter Novak', accounts: [{ kind: 'email', value: ids.peterEmail }] },
+      {
+        id: ids.olga,
+        name: 'Olga Ivanova',
+        accounts: [
+          { kind: 'phone', value: ids.olgaPhone },
+          { kind: 'telegram', value: ids.olgaTelegram },
+        ],
+      },
+      {
+        id: ids.supplier,
+        app: 'suppliers',
+        name: 'Parts Supplier Ltd',
+        accounts: [{ kind: 'phone', value: ids.supplierPhone }],
       },
     ],
     telegramChats: [{ channelId: ids.telegram, chatId: ids.mariaTelegram }],

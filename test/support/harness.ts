@@ -42,7 +42,8 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  installRuntimeLogger('WARN');
+  // Refusals are what many tests provoke; the worker's warning for each would bury the results.
+  installRuntimeLogger('ERROR');
   const address = required('LIVECHAT_TEST_TEMPORAL_ADDRESS');
   const db = createDb(required('LIVECHAT_TEST_DATABASE_URL'), {
     poolMax: Number(required('LIVECHAT_TEST_DATABASE_POOL_MAX')),

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
+import { sendLiveChatMessage } from '../../client';
+import { applyConfig } from '../../db/apply-config';
+import { loadProviderConfig, secretsOf } from '../../infra/provider-config';
+import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
+import { telegramFaults } from '../../sandbox/telegram-stand-in';
+import { startHarness, type Harness } from '../support/harness';
+
+let sandbox: Sandbox;
+let channels: ConfiguredChannels;
+let harness: Harness;
+let secrets: string[];
+const s = randomUUID().slice(0, 8);
+const chatId = String(300_000_000 + Math.floor(Math.random() * 100_000_000));
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  const providers = loadProviderConfig({
+    ...sandbox.providers,
+    TELEGRAM_WEBHOOK_SECRET: `webhook-${randomUUID()}`,
+    EMAIL_WEBHOOK_SECRET: `mail-webhook-${randomUUID()}`,
+  });
+  secrets = secretsOf(providers);
+  channels = createChannelAdapters(providers);
+  harness = await startHarness({ channels: channels.adapters });
+  sandbox.telegram.knowChat(chatId, { first_name: 'Maria' });
+  await applyConfig(harness.db, {
+    liveChats: [
+      {
+        id: `secrets-${s}`,
+        name: 'Support',
+        channels: [
+          {
+            id: `secrets-email-${s}`,
+            kind: 'email',
+            name: 'Support',
+            settings: { from: 'support@shop.example' },
+          },
+          {
+            id: `secrets-whatsapp-${s}`,
+            kind: 'whatsapp',
+            name: 'WhatsApp',
+            settings: { from: '+14155550100', templateContentSid: 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
+          },
+          { id: `secrets-telegram-${s}`, kind: 'telegram', name: 'Bot' },
+        ],
+      },
+    ],
+    contacts: [
+      {
+        id: `secrets-maria-${s}`,
+        name: 'Maria',
+        accounts: [
+          { kind: 'phone', value: '+4915123456789' },
+          { kind: 'telegram', value: chatId },
+        ],
+        emails: [{ value: `maria.${s}@example.com` }],
+      },
+    ],
+    telegramChats: [{ channelId: `secrets-telegram-${s}`, chatId }],
+  });
+});
+
+/** A history as text with its payloads decoded (payload bytes are base64 in the JSON form). */
+function readable(historyJson: string): string {
+  const decoded: string[] = [historyJson];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'data' && typeof value === 'string') decoded.push(Buffer.from(value, 'base64').toString('utf8'));
+        else walk(value);
+      }
+    }
+  };
+  walk(JSON.parse(historyJson));
+  return decoded.join('\n');
+}
+
+afterAll(async () => {
+  await harness.stop();
+  await channels.close();
+  await sandbox.stop();
+});
+
+test('no configured secret appears in any workflow history, even after provider errors', async () => {
+  // Failures put provider error texts into histories: make each channel fail once, one for good.
+  sandbox.smtp.faults.failNext(1, { code: 451, message: 'Try again later' });
+  sandbox.telegram.faults.failNext(1, telegramFaults.connectionDropped());
+  sandbox.twilio.faults.failNext(1, {
+    status: 400,
+    code: 21211,
+    message: "The 'To' number is not a valid phone number.",
+  });
+
+  const send = (channel: string, id: string) =>
+    sendLiveChatMessage(
+      harness.client,
+      {
+        liveChatId: `secrets-${s}`,
+        channelId: `secrets-${channel}-${s}`,
+        to: { contactId: `secrets-maria-${s}` },
+        text: 'Your order #1042 is ready.',
+      },
+      { taskQueue: harness.taskQueue, workflowId: id },
+    );
+  const ids = [`secrets-email-${s}`, `secrets-telegram-${s}`, `secrets-whatsapp-${s}`];
+  const outcomes = await Promise.allSettled([
+    send('email', ids[0]!),
+    send('telegram', ids[1]!),
+    send('whatsapp', ids[2]!),
+  ]);
+
+  // The two transient failures were retried and delivered; WhatsApp's 21211 failed for good.
+  expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+  expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(WorkflowFailedError);
+
+  expect(secrets.length).toBeGreaterThanOrEqual(5);
+  for (const id of ids) {
+    const history = readable(historyToJSON(await harness.client.workflow.getHandle(id).fetchHistory()));
+    expect(history).toContain('Your order #1042 is ready.');
+    for (const secret of secrets)
+      expect({ id, leaked: history.includes(secret) }).toEqual({ id, leaked: false });
+  }
+});
