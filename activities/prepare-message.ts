@@ -66,7 +66,14 @@ export async function prepareMessage(
       await checkProcessAuthor(trx, liveChat, author);
 
       const { session, reused, channel } = await sessionFor(trx, liveChat, { ...input, subject }, now);
-      validateMessageText(input.text, channelRules(channel.kind).maxTextLength);
+      const rules = channelRules(channel.kind);
+      validateMessageText(input.text, rules.maxTextLength);
+      if (subject !== undefined && !rules.hasSubject) {
+        throw new InvalidInput({
+          path: 'subject',
+          message: `only email channels take a subject, not ${channel.kind}`,
+        });
+      }
       const message = await insertMessage(trx, {
         session_id: session.id,
         direction: 'outbound',

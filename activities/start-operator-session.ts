@@ -38,7 +38,8 @@ export interface StartedSession {
   channelKind: ChannelKind;
 }
 
-const firstMessageKey = (sessionKey: string): string => `${sessionKey}:first-message`;
+// Its own prefix, so it cannot equal a Send Live Chat Message key (those start with `workflow:`).
+const firstMessageKey = (sessionKey: string): string => `first-message:${sessionKey}`;
 
 /**
  * An operator starts a session (rules 1–13), in one transaction: the operator must serve the live

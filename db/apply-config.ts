@@ -173,7 +173,7 @@ export async function applyConfig(db: Knex, raw: unknown): Promise<void> {
       await trx('telegram_chats')
         .insert({
           channel_id: chat.channelId,
-          chat_id: chat.chatId,
+          chat_id: normaliseAccount('telegram', chat.chatId),
           username: chat.username ?? null,
           display_name: chat.displayName ?? null,
         })

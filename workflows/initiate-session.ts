@@ -3,6 +3,7 @@ import type { Activities } from '../activities';
 import type { InitiateSessionInput, InitiateSessionResult } from '../domain/types';
 import { DATABASE_STEP } from './activity-options';
 import { dispatcherFor } from './dispatcher';
+import { requireInput } from './require-input';
 
 const { startOperatorSession } = proxyActivities<Activities>(DATABASE_STEP);
 
@@ -12,7 +13,7 @@ const { startOperatorSession } = proxyActivities<Activities>(DATABASE_STEP);
  */
 export async function initiateSession(input: InitiateSessionInput): Promise<InitiateSessionResult> {
   const started = await startOperatorSession({
-    ...input,
+    ...requireInput(input),
     idempotencyKey: input.idempotencyKey ?? `workflow:${workflowInfo().workflowId}`,
   });
   const result: InitiateSessionResult = {

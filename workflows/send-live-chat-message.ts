@@ -3,6 +3,7 @@ import type { Activities } from '../activities';
 import type { SendLiveChatMessageInput, SendLiveChatMessageResult } from '../domain/types';
 import { DATABASE_STEP } from './activity-options';
 import { dispatcherFor } from './dispatcher';
+import { requireInput } from './require-input';
 
 const { prepareMessage } = proxyActivities<Activities>(DATABASE_STEP);
 
@@ -17,7 +18,7 @@ export async function sendLiveChatMessage(
 ): Promise<SendLiveChatMessageResult> {
   const { workflowId, runId } = workflowInfo();
   const prepared = await prepareMessage({
-    ...input,
+    ...requireInput(input),
     idempotencyKey: input.idempotencyKey ?? `workflow:${workflowId}`,
     process: { workflowId, runId },
   });

@@ -73,6 +73,11 @@ const cases: Case[] = [
   // Things that do not exist, or are not this live chat's.
   send('unknown live chat', () => message({ liveChatId: `nowhere-${randomUUID()}` }), 'LiveChatNotFound'),
   send('unknown channel', () => message({ channelId: `nochannel-${randomUUID()}` }), 'ChannelNotFound'),
+  send(
+    'a subject on a WhatsApp channel (email only)',
+    () => message({ subject: 'Your order' }),
+    'InvalidInput',
+  ),
   send('channel of another live chat', () => message({ channelId: other.whatsapp }), 'ChannelNotInLiveChat'),
   send('unknown contact', () => message({ to: { contactId: `nobody-${randomUUID()}` } }), 'ContactNotFound'),
   send('contact of another app', () => message({ to: { contactId: w.supplier } }), 'ContactNotFound'),
@@ -293,3 +298,13 @@ test('SQL in a message text is stored and sent as text, and the tables are all s
   for (const table of ['sessions', 'messages', 'contacts'])
     expect(await harness.db.schema.hasTable(table)).toBe(true);
 });
+
+test.each(['sendLiveChatMessage', 'initiateSession'] as const)(
+  '%s: an input that is not an object fails the workflow with InvalidInput instead of hanging',
+  async (workflow) => {
+    for (const input of [null, 'hello', [1, 2]]) {
+      const refusal = await expectRefusedWithoutTrace(harness, () => run(workflow, input));
+      expect(refusal).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+    }
+  },
+);
