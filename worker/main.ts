@@ -8,9 +8,10 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createChannelAdapters } from '../channels';
 import { createDb, migrateLatest } from '../db/knex';
-import { DEFAULT_DATABASE_URL, DEFAULT_TEMPORAL_ADDRESS, loadConfig } from '../infra/config';
+import { DEFAULT_DATABASE_URL, loadConfig } from '../infra/config';
 import { loadProviderConfig } from '../infra/provider-config';
 import { installRuntimeLogger } from '../infra/runtime';
+import { temporalConnectionOptions } from '../infra/temporal-connection';
 import { createWorkers } from './create-worker';
 
 async function run(): Promise<void> {
