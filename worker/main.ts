@@ -26,12 +26,12 @@ async function run(): Promise<void> {
       `no provider configured for: ${channels.unconfigured.join(', ')} (their messages wait until one is)`,
     );
   }
-  const connection = await NativeConnection.connect({
-    address: config.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS,
-  });
+  const temporal = temporalConnectionOptions(process.env);
+  console.log(`connecting to ${temporal.summary}`);
+  const connection = await NativeConnection.connect(temporal.worker);
   const workers = await createWorkers({
     connection,
-    namespace: config.TEMPORAL_NAMESPACE,
+    namespace: temporal.namespace,
     taskQueue: config.LIVECHAT_TASK_QUEUE,
     activities: createActivities({ db, channels: channels.adapters }),
     rateLimits: {
