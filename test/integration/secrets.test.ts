@@ -71,7 +71,8 @@ function readable(historyJson: string): string {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       for (const [key, value] of Object.entries(node)) {
-        if (key === 'data' && typeof value === 'string') decoded.push(Buffer.from(value, 'base64').toString('utf8'));
+        if (key === 'data' && typeof value === 'string')
+          decoded.push(Buffer.from(value, 'base64').toString('utf8'));
         else walk(value);
       }
     }

@@ -51,7 +51,9 @@ describe('temporalConnectionOptions', () => {
   });
 
   test('a default address can be given by the caller', () => {
-    expect(temporalConnectionOptions({}, { defaultAddress: '127.0.0.1:7433' }).address).toBe('127.0.0.1:7433');
+    expect(temporalConnectionOptions({}, { defaultAddress: '127.0.0.1:7433' }).address).toBe(
+      '127.0.0.1:7433',
+    );
   });
 
   test('IPv6 addresses in brackets are accepted', () => {
@@ -130,12 +132,12 @@ describe('temporalConnectionOptions', () => {
   });
 
   test('a certificate without its key, or a key without its certificate, is refused', () => {
-    expect(errorOf(() => temporalConnectionOptions({ TEMPORAL_TLS_CERT: '/certs/client.pem' })).message).toContain(
-      'TEMPORAL_TLS_KEY: mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY',
-    );
-    expect(errorOf(() => temporalConnectionOptions({ TEMPORAL_TLS_KEY: '/certs/client.key' })).message).toContain(
-      'TEMPORAL_TLS_CERT: mTLS needs both',
-    );
+    expect(
+      errorOf(() => temporalConnectionOptions({ TEMPORAL_TLS_CERT: '/certs/client.pem' })).message,
+    ).toContain('TEMPORAL_TLS_KEY: mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY');
+    expect(
+      errorOf(() => temporalConnectionOptions({ TEMPORAL_TLS_KEY: '/certs/client.key' })).message,
+    ).toContain('TEMPORAL_TLS_CERT: mTLS needs both');
   });
 
   test('malformed values are all named in one error', () => {
@@ -162,7 +164,9 @@ describe('temporalConnectionOptions', () => {
   });
 
   test('a missing file names the variable and the path', () => {
-    const error = errorOf(() => temporalConnectionOptions({ TEMPORAL_TLS_CA: '/certs/missing.pem' }, { readFile }));
+    const error = errorOf(() =>
+      temporalConnectionOptions({ TEMPORAL_TLS_CA: '/certs/missing.pem' }, { readFile }),
+    );
     expect(error.message).toBe('TEMPORAL_TLS_CA: cannot read /certs/missing.pem (ENOENT)');
   });
 

@@ -31,7 +31,12 @@ function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
     messageId: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
     sessionId: 'session-1',
     sessionName: 'Order #1042',
-    channel: { id: 'support-email', kind: 'email', name: 'Support inbox', settings: { from: 'Support <support@shop.example>' } },
+    channel: {
+      id: 'support-email',
+      kind: 'email',
+      name: 'Support inbox',
+      settings: { from: 'Support <support@shop.example>' },
+    },
     to: `customer${counter}@example.com`,
     text: 'Your order #1042 is ready.\nSee you soon.',
     earlierProviderMessageIds: [],

@@ -17,7 +17,12 @@ function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
     messageId: '0b7c3c52-5d0e-4f7e-9a57-1f4b3f0d2a11',
     sessionId: 'session-1',
     sessionName: 'Maria Schmidt, 25 Nov',
-    channel: { id: 'support-email', kind: 'email', name: 'Support inbox', settings: { from: 'support@shop.example' } },
+    channel: {
+      id: 'support-email',
+      kind: 'email',
+      name: 'Support inbox',
+      settings: { from: 'support@shop.example' },
+    },
     to: 'maria@example.com',
     text: 'Your order #1042 is ready for pickup.',
     earlierProviderMessageIds: [],
@@ -47,7 +52,12 @@ describe('buildMail', () => {
   test('text only, addressed with an address object, from the configured sender', () => {
     const { options } = buildMail(
       outbound({
-        channel: { id: 'c', kind: 'email', name: 'Support inbox', settings: { from: 'Tech Support <support@shop.example>' } },
+        channel: {
+          id: 'c',
+          kind: 'email',
+          name: 'Support inbox',
+          settings: { from: 'Tech Support <support@shop.example>' },
+        },
       }),
     );
     expect(options.text).toBe('Your order #1042 is ready for pickup.');

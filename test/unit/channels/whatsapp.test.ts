@@ -95,7 +95,10 @@ describe("WhatsApp's 24-hour window", () => {
     const lastInboundAt = ago(WHATSAPP_WINDOW_MS - 60_000);
     expect(
       contentFor(
-        message({ lastInboundAt, channel: { id: 'wa', kind: 'whatsapp', name: 'WhatsApp', settings: withChannelTemplate } }),
+        message({
+          lastInboundAt,
+          channel: { id: 'wa', kind: 'whatsapp', name: 'WhatsApp', settings: withChannelTemplate },
+        }),
         NOW,
       ),
     ).toMatchObject({ contentSid: 'HXchannel' });
@@ -105,7 +108,9 @@ describe("WhatsApp's 24-hour window", () => {
   test('a blank channel template counts as none', () => {
     const settings = { from: '+4930901820', templateContentSid: '  ' };
     expect(
-      thrown(() => contentFor(message({ channel: { id: 'wa', kind: 'whatsapp', name: 'WhatsApp', settings } }), NOW)),
+      thrown(() =>
+        contentFor(message({ channel: { id: 'wa', kind: 'whatsapp', name: 'WhatsApp', settings } }), NOW),
+      ),
     ).toBeInstanceOf(PermanentDeliveryError);
   });
 });

@@ -41,7 +41,12 @@ const examples: Record<LiveChatErrorType, () => LiveChatError> = {
   TemplateVariableMissing: () => new errors.TemplateVariableMissing({ variable: 'orderId' }),
   TemplateInvalid: () => new errors.TemplateInvalid({ reason: 'Parse error on line 1' }),
   DeliveryFailed: () =>
-    new errors.DeliveryFailed({ messageId: 'm1', sessionId: 's1', reason: 'bot was blocked by the user', providerCode: '403' }),
+    new errors.DeliveryFailed({
+      messageId: 'm1',
+      sessionId: 's1',
+      reason: 'bot was blocked by the user',
+      providerCode: '403',
+    }),
 };
 
 describe('domain errors', () => {
