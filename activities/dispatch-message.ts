@@ -1,10 +1,8 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapters } from '../channels/adapter';
-import { getChannel } from '../db/live-chats';
-import { markFailed, markSent, providerIdsOfSession } from '../db/messages';
-import type { MessageRow } from '../db/rows';
-import { getSession } from '../db/sessions';
+import { leaseForDispatch, releaseLease } from '../db/dispatch-lease';
+import { getMessage, markFailed, markSent } from '../db/messages';
 import { DeliveryFailed } from '../domain/errors';
 import type { DeliveryStatus } from '../domain/types';
 
@@ -13,12 +11,17 @@ export interface DispatchResult {
   providerMessageId: string | null;
 }
 
+/** Longer than the dispatch activity's start-to-close timeout (60 s), so a live attempt keeps it. */
+const LEASE_MS = 90_000;
+
 /**
- * Hands a pending message to its channel's adapter and records the outcome. A message that is no
- * longer pending was dispatched already (a retry after the commit): it is reported, not sent again.
- * A transient provider error is retried by Temporal with backoff (after the provider's retry-after
- * when it gave one); a permanent refusal marks the message failed once, with the reason operators
- * see, and fails the step with `DeliveryFailed`.
+ * Hands a pending message to its channel's adapter and records the outcome, in two round trips.
+ * The message is leased to one attempt at a time, so concurrent dispatches of one message
+ * (processes given the same idempotency key, a retry while a slow attempt still runs) hand it to
+ * the provider once; a message no longer pending was dispatched already and is reported, not sent
+ * again. A transient provider error is retried by Temporal with backoff (after the provider's
+ * retry-after when it gave one); a permanent refusal marks the message failed once, with the reason
+ * operators see, and fails the step with `DeliveryFailed`.
  */
 export async function dispatchMessage(
   db: Knex,
@@ -26,46 +29,46 @@ export async function dispatchMessage(
   messageId: string,
   now: () => Date,
 ): Promise<DispatchResult> {
-  // The message row stays locked from the look at its status until the outcome is recorded, so
-  // concurrent dispatches of one message (processes given the same idempotency key, a retry while
-  // the first attempt still runs) hand it to the provider once: the others wait, then find it sent.
-  const outcome = await db.transaction((trx) => dispatchLocked(trx, channels, messageId, now));
-  // Thrown after the commit, so the message stays marked failed.
-  if (outcome instanceof DeliveryFailed) throw outcome;
-  return outcome;
-}
-
-async function dispatchLocked(
-  db: Knex,
-  channels: ChannelAdapters,
-  messageId: string,
-  now: () => Date,
-): Promise<DispatchResult | DeliveryFailed> {
-  const message = await db<MessageRow>('messages').where({ id: messageId }).forUpdate().first();
-  if (!message) throw new Error(`message ${messageId} does not exist`);
-  if (message.status !== 'pending') return settled(message);
-
-  const session = await getSession(db, message.session_id);
-  const channel = session && (await getChannel(db, session.channel_id));
-  if (!session || !channel) throw new Error(`message ${messageId} has no session or channel`);
-  const adapter = channels[channel.kind];
-  if (!adapter) throw new Error(`no adapter is configured for ${channel.kind} channels on this worker`);
-
+  const leased = await leaseForDispatch(db, messageId, LEASE_MS);
+  if (!leased) return settledOrInProgress(db, messageId);
   try {
+    const adapter = channels[leased.channel_kind];
+    if (!adapter)
+      throw new Error(`no adapter is configured for ${leased.channel_kind} channels on this worker`);
     const outcome = await adapter.send({
-      messageId: message.id,
-      sessionId: session.id,
-      sessionName: session.name,
-      channel: { id: channel.id, kind: channel.kind, name: channel.name, settings: channel.settings },
-      to: session.account,
-      text: message.text,
-      ...(message.subject !== null ? { subject: message.subject } : {}),
-      earlierProviderMessageIds: await providerIdsOfSession(db, session.id),
-      lastInboundAt: session.last_inbound_at,
+      messageId: leased.id,
+      sessionId: leased.session_id,
+      sessionName: leased.session_name,
+      channel: {
+        id: leased.channel_id,
+        kind: leased.channel_kind,
+        name: leased.channel_name,
+        settings: leased.channel_settings,
+      },
+      to: leased.account,
+      text: leased.text,
+      ...(leased.subject !== null ? { subject: leased.subject } : {}),
+      earlierProviderMessageIds: leased.earlier_provider_ids,
+      lastInboundAt: leased.last_inbound_at,
     });
-    await markSent(db, message.id, outcome.providerMessageId, now());
+    await markSent(db, leased.id, outcome.providerMessageId, now());
     return { status: 'sent', providerMessageId: outcome.providerMessageId };
   } catch (error) {
+    if (error instanceof PermanentDeliveryError) {
+      log.warn('provider refused the message for good', {
+        messageId,
+        reason: error.message,
+        code: error.providerCode,
+      });
+      await markFailed(db, leased.id, error.message, now());
+      throw new DeliveryFailed({
+        messageId: leased.id,
+        sessionId: leased.session_id,
+        reason: error.message,
+        ...(error.providerCode !== undefined ? { providerCode: error.providerCode } : {}),
+      });
+    }
+    await releaseLease(db, messageId);
     if (error instanceof TransientDeliveryError) {
       throw ApplicationFailure.create({
         type: 'ProviderUnavailable',
@@ -73,24 +76,14 @@ async function dispatchLocked(
         ...(error.retryAfterMs !== undefined ? { nextRetryDelay: error.retryAfterMs } : {}),
       });
     }
-    if (!(error instanceof PermanentDeliveryError)) throw error;
-    log.warn('provider refused the message for good', {
-      messageId,
-      reason: error.message,
-      code: error.providerCode,
-    });
-    await markFailed(db, message.id, error.message, now());
-    return new DeliveryFailed({
-      messageId: message.id,
-      sessionId: session.id,
-      reason: error.message,
-      ...(error.providerCode !== undefined ? { providerCode: error.providerCode } : {}),
-    });
+    throw error;
   }
 }
 
-/** A message dispatched before: its outcome, as the first dispatch reported it. */
-function settled(message: MessageRow): DispatchResult {
+/** A message dispatched before is reported as it ended; one being dispatched right now is retried. */
+async function settledOrInProgress(db: Knex, messageId: string): Promise<DispatchResult> {
+  const message = await getMessage(db, messageId);
+  if (!message) throw new Error(`message ${messageId} does not exist`);
   if (message.status === 'failed') {
     throw new DeliveryFailed({
       messageId: message.id,
@@ -98,5 +91,12 @@ function settled(message: MessageRow): DispatchResult {
       reason: message.failure_reason ?? 'refused by the provider',
     });
   }
-  return { status: message.status, providerMessageId: message.provider_message_id };
+  if (message.status !== 'pending')
+    return { status: message.status, providerMessageId: message.provider_message_id };
+  // Another attempt holds the lease: by the retry it has recorded the outcome (or its lease ran out).
+  throw ApplicationFailure.create({
+    type: 'DispatchInProgress',
+    message: `message ${messageId} is being handed to the provider by another attempt`,
+    nextRetryDelay: '2 seconds',
+  });
 }

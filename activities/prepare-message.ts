@@ -1,12 +1,16 @@
 import type { Knex } from 'knex';
-import { getChannel, getLiveChat, getMembership } from '../db/live-chats';
-import { channelOf } from './channel-of';
-import { findByIdempotencyKey, insertMessage } from '../db/messages';
-import type { ChannelRow, LiveChatRow, MessageRow, SessionRow } from '../db/rows';
-import { getSession, touchSession } from '../db/sessions';
+import { contactFields, findContactByAccount, getContact } from '../db/contacts';
+import { getChannel } from '../db/live-chats';
+import { getMessage } from '../db/messages';
+import { dropEmptySession, recordProcessMessage, type SessionChoice } from '../db/record-process-message';
+import { getSession } from '../db/sessions';
+import { loadSendContext, type SendContext } from '../db/send-context';
 import { isKnownTelegramChat } from '../db/telegram-chats';
 import { channelRules } from '../domain/channels';
 import {
+  ChannelCannotInitiate,
+  ChannelNotFound,
+  ChannelNotInLiveChat,
   InvalidInput,
   LiveChatNotFound,
   NotAllowedAuthor,
@@ -16,10 +20,9 @@ import {
 } from '../domain/errors';
 import { parseSendLiveChatMessageInput } from '../domain/inputs';
 import { validateMessageText, validateSubject } from '../domain/limits';
-import { renderMessageTemplate } from '../domain/templates';
-import type { ChannelKind, DeliveryStatus, ProcessAuthor, SendLiveChatMessageInput } from '../domain/types';
-import { resolveAccount } from './accounts';
-import { openOrReuseSession } from './sessions';
+import { renderMessageTemplate, renderSessionName } from '../domain/templates';
+import type { ChannelKind, DeliveryStatus, SendLiveChatMessageInput } from '../domain/types';
+import { resolveAccount, type ContactLookups } from './accounts';
 
 export interface PrepareMessageInput extends SendLiveChatMessageInput {
   idempotencyKey: string;
@@ -36,13 +39,13 @@ export interface PreparedMessage {
   channelKind: ChannelKind;
 }
 
-/** Another request with the same idempotency key committed first: use its message. */
-class DuplicateRequest extends Error {}
+type Channel = NonNullable<SendContext['channel']>;
 
 /**
- * Checks every rule, opens or reuses the session and records the message as pending, in one
- * transaction: a refusal leaves nothing behind (rule 18), and the unique idempotency key makes a
- * retried or repeated request find the message it already made (rule 19).
+ * Checks every rule, opens or reuses the session and records the message as pending. Two round
+ * trips on the usual path: one query reads everything the rules need, one statement writes the
+ * session and the message together, so a refusal leaves nothing behind (rule 18) and the unique
+ * idempotency key makes a retried or repeated request find the message it already made (rule 19).
  */
 export async function prepareMessage(
   db: Knex,
@@ -50,57 +53,149 @@ export async function prepareMessage(
   now: Date,
 ): Promise<PreparedMessage> {
   const { process, ...request } = raw;
-  const parsed = parseSendLiveChatMessageInput(request);
-  const idempotencyKey = raw.idempotencyKey;
-  const input = withVariables(parsed);
+  const input = withVariables(parseSendLiveChatMessageInput(request));
   validateMessageText(input.text);
   const subject = validateSubject(input.subject);
+  const to = input.to;
+  const author = input.author ?? { kind: 'system' };
 
-  const existing = await findByIdempotencyKey(db, idempotencyKey);
-  if (existing) return fromExisting(db, existing);
-  try {
-    return await db.transaction(async (trx) => {
-      const liveChat = await getLiveChat(trx, input.liveChatId);
-      if (!liveChat) throw new LiveChatNotFound({ liveChatId: input.liveChatId });
-      const author = input.author ?? { kind: 'system' };
-      await checkProcessAuthor(trx, liveChat, author);
+  const context = await loadSendContext(db, {
+    idempotencyKey: raw.idempotencyKey,
+    liveChatId: input.liveChatId,
+    ...(input.channelId !== undefined ? { channelId: input.channelId } : {}),
+    ...('sessionId' in to ? { sessionId: to.sessionId } : {}),
+    ...('contactId' in to ? { contactId: to.contactId } : {}),
+    ...(author.kind === 'user' ? { authorId: author.userId } : {}),
+  });
+  if (context.existing) return fromExisting(db, context.existing.id);
 
-      const { session, reused, channel } = await sessionFor(trx, liveChat, { ...input, subject }, now);
-      const rules = channelRules(channel.kind);
-      validateMessageText(input.text, rules.maxTextLength);
-      if (subject !== undefined && !rules.hasSubject) {
-        throw new InvalidInput({
-          path: 'subject',
-          message: `only email channels take a subject, not ${channel.kind}`,
-        });
-      }
-      const message = await insertMessage(trx, {
-        session_id: session.id,
-        direction: 'outbound',
-        author_kind: 'process',
-        author_id: author.kind === 'user' ? author.userId : null,
-        process_workflow_id: process.workflowId,
-        process_run_id: process.runId,
-        text: input.text,
-        subject: subject ?? null,
-        idempotency_key: idempotencyKey,
-      });
-      if (!message) throw new DuplicateRequest();
-      await touchSession(trx, session.id, now);
+  const liveChat = context.liveChat;
+  if (!liveChat) throw new LiveChatNotFound({ liveChatId: input.liveChatId });
+  // Rule 16: the system, or the user who started the process if they serve this live chat.
+  if (author.kind === 'user' && context.authorRole === null) {
+    throw new NotAllowedAuthor({ userId: author.userId, liveChatId: liveChat.id });
+  }
+  const { channel, choice } = await sessionChoice(db, context, input, now);
+  const rules = channelRules(channel.kind);
+  validateMessageText(input.text, rules.maxTextLength);
+  if (subject !== undefined && !rules.hasSubject) {
+    throw new InvalidInput({
+      path: 'subject',
+      message: `only email channels take a subject, not ${channel.kind}`,
+    });
+  }
+
+  const row = {
+    author_id: author.kind === 'user' ? author.userId : null,
+    process_workflow_id: process.workflowId,
+    process_run_id: process.runId,
+    text: input.text,
+    subject: subject ?? null,
+    idempotency_key: raw.idempotencyKey,
+  };
+  // A concurrent request may open the account's session between our look and our insert; the
+  // second try then reuses it.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const outcome = await recordProcessMessage(db, choice, row);
+    if (outcome.kind === 'recorded') {
       return {
-        sessionId: session.id,
-        messageId: message.id,
-        status: message.status,
-        sessionReused: reused,
+        sessionId: outcome.sessionId,
+        messageId: outcome.messageId,
+        status: outcome.status,
+        sessionReused: outcome.reused,
         channelKind: channel.kind,
       };
-    });
-  } catch (error) {
-    if (!(error instanceof DuplicateRequest)) throw error;
-    const winner = await findByIdempotencyKey(db, idempotencyKey);
-    if (!winner) throw new Error(`message with idempotency key ${idempotencyKey} vanished`, { cause: error });
-    return fromExisting(db, winner);
+    }
+    if (outcome.kind === 'duplicate') {
+      // The same request, run concurrently, recorded the message first: drop what this try opened.
+      if (outcome.openedSession) await dropEmptySession(db, outcome.sessionId);
+      const winner = await db('messages').where({ idempotency_key: raw.idempotencyKey }).first('id');
+      if (!winner) throw new Error(`message with idempotency key ${raw.idempotencyKey} vanished`);
+      return fromExisting(db, winner.id as string);
+    }
+    if ('sessionId' in choice) throw new SessionClosed({ sessionId: choice.sessionId });
+    if (!choice.mayOpen)
+      throw new ChannelCannotInitiate({ channelKind: channel.kind, channelId: channel.id });
   }
+  throw new Error(
+    `the open session for ${'account' in choice ? choice.account : ''} kept changing; try again`,
+  );
+}
+
+/** Where the message goes, after the rules of the session or of the channel and account. */
+async function sessionChoice(
+  db: Knex,
+  context: SendContext,
+  input: SendLiveChatMessageInput,
+  now: Date,
+): Promise<{ channel: Channel; choice: SessionChoice }> {
+  const liveChat = context.liveChat;
+  if (!liveChat) throw new LiveChatNotFound({ liveChatId: input.liveChatId });
+  const to = input.to;
+  if ('sessionId' in to) {
+    const session = context.session;
+    if (!session || session.live_chat_id !== liveChat.id)
+      throw new SessionNotFound({ sessionId: to.sessionId });
+    if (input.channelId !== undefined && input.channelId !== session.channel_id) {
+      throw new InvalidInput({ path: 'channelId', message: 'differs from the channel of the given session' });
+    }
+    if (session.state === 'closed') throw new SessionClosed({ sessionId: session.id });
+    if (!context.channel) throw new Error(`session ${session.id} has no channel`);
+    return { channel: context.channel, choice: { sessionId: session.id } };
+  }
+  if (input.channelId === undefined) {
+    throw new InvalidInput({
+      path: 'channelId',
+      message: 'is required unless the message goes into a session',
+    });
+  }
+  const channel = context.channel;
+  if (!channel) throw new ChannelNotFound({ channelId: input.channelId });
+  if (channel.live_chat_id !== liveChat.id) {
+    throw new ChannelNotInLiveChat({ channelId: channel.id, liveChatId: liveChat.id });
+  }
+  const recipient = await resolveAccount(lookupsFrom(db, context), liveChat, channel, to);
+  const rules = channelRules(channel.kind);
+  if (rules.requiresKnownChat) {
+    const known =
+      'contactId' in to
+        ? context.knownTelegramChats.includes(recipient.account)
+        : await isKnownTelegramChat(db, channel.id, recipient.account);
+    if (!known) throw new TelegramChatUnknown({ chatId: recipient.account, channelId: channel.id });
+  }
+  const exclusive = rules.openSessionPolicy === 'one-per-account';
+  return {
+    channel,
+    choice: {
+      liveChatId: liveChat.id,
+      channelId: channel.id,
+      contactId: recipient.contactId,
+      accountKind: recipient.accountKind,
+      account: recipient.account,
+      reuseOpen: exclusive || (input.reuseOpenSession ?? false),
+      mayOpen: rules.canInitiate,
+      exclusive,
+      startedBy: input.author?.kind === 'user' ? input.author.userId : null,
+      name: renderSessionName(liveChat.session_name_template, {
+        ...(recipient.contactName ? { contactName: recipient.contactName } : {}),
+        account: recipient.account,
+        date: now,
+        liveChatName: liveChat.name,
+        channelKind: channel.kind,
+        channelName: channel.name,
+        ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      }),
+    },
+  };
+}
+
+/** Contact look-ups answered from the context already read, or the database for an account value. */
+function lookupsFrom(db: Knex, context: SendContext): ContactLookups {
+  return {
+    contact: async (id) => (context.contact?.id === id ? context.contact : getContact(db, id)),
+    fields: async (id) => (context.contact?.id === id ? context.fields : contactFields(db, id)),
+    byAccount: (app, kind, value) => findContactByAccount(db, app, kind, value),
+  };
 }
 
 /** Renders `text` and `subject` as templates when the process gave variables. */
@@ -114,71 +209,18 @@ function withVariables(input: SendLiveChatMessageInput): SendLiveChatMessageInpu
   };
 }
 
-async function fromExisting(db: Knex, message: MessageRow): Promise<PreparedMessage> {
-  // A session opened by this very request shares the transaction's now() with its message; a reused
-  // one was opened by an earlier transaction.
-  const session = await getSession(db, message.session_id);
+/** What an earlier request with the same idempotency key made, reported as it was then. */
+async function fromExisting(db: Knex, messageId: string): Promise<PreparedMessage> {
+  const message = await getMessage(db, messageId);
+  const session = message && (await getSession(db, message.session_id));
   const channel = session && (await getChannel(db, session.channel_id));
-  if (!session || !channel) throw new Error(`message ${message.id} has no session or channel`);
+  if (!message || !session || !channel) throw new Error(`message ${messageId} has no session or channel`);
   return {
     sessionId: message.session_id,
     messageId: message.id,
     status: message.status,
+    // A session opened by that request shares its statement's now() with the message.
     sessionReused: session.opened_at.getTime() !== message.created_at.getTime(),
     channelKind: channel.kind,
   };
-}
-
-/** Rule 16: the system, or the user who started the process if they serve this live chat. */
-async function checkProcessAuthor(db: Knex, liveChat: LiveChatRow, author: ProcessAuthor): Promise<void> {
-  if (author.kind === 'system') return;
-  const membership = await getMembership(db, liveChat.id, author.userId);
-  if (!membership) throw new NotAllowedAuthor({ userId: author.userId, liveChatId: liveChat.id });
-}
-
-async function sessionFor(
-  db: Knex,
-  liveChat: LiveChatRow,
-  input: SendLiveChatMessageInput,
-  now: Date,
-): Promise<{ session: SessionRow; reused: boolean; channel: ChannelRow }> {
-  const to = input.to;
-  if ('sessionId' in to) {
-    const session = await getSession(db, to.sessionId);
-    if (!session || session.live_chat_id !== liveChat.id)
-      throw new SessionNotFound({ sessionId: to.sessionId });
-    if (input.channelId !== undefined && input.channelId !== session.channel_id) {
-      throw new InvalidInput({ path: 'channelId', message: 'differs from the channel of the given session' });
-    }
-    if (session.state === 'closed') throw new SessionClosed({ sessionId: session.id });
-    const channel = await getChannel(db, session.channel_id);
-    if (!channel) throw new Error(`session ${session.id} has no channel`);
-    return { session, reused: true, channel };
-  }
-  if (input.channelId === undefined) {
-    throw new InvalidInput({
-      path: 'channelId',
-      message: 'is required unless the message goes into a session',
-    });
-  }
-  const channel = await channelOf(db, liveChat, input.channelId);
-  const recipient = await resolveAccount(db, liveChat, channel, to);
-  if (
-    channelRules(channel.kind).requiresKnownChat &&
-    !(await isKnownTelegramChat(db, channel.id, recipient.account))
-  ) {
-    throw new TelegramChatUnknown({ chatId: recipient.account, channelId: channel.id });
-  }
-  const opened = await openOrReuseSession(db, {
-    liveChat,
-    channel,
-    recipient,
-    origin: 'process',
-    startedBy: input.author?.kind === 'user' ? input.author.userId : null,
-    assignedOperatorId: null,
-    ...(input.subject !== undefined ? { subject: input.subject } : {}),
-    reuseOpenSession: input.reuseOpenSession ?? false,
-    now,
-  });
-  return { ...opened, channel };
 }

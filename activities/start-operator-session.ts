@@ -20,7 +20,7 @@ import {
 import { parseInitiateSessionInput } from '../domain/inputs';
 import { validateMessageText, validateSubject } from '../domain/limits';
 import type { ChannelKind, DeliveryStatus, InitiateSessionInput, SessionCustomer } from '../domain/types';
-import { resolveAccount } from './accounts';
+import { databaseLookups, resolveAccount } from './accounts';
 import { channelOf } from './channel-of';
 import { sessionName } from './sessions';
 
@@ -77,7 +77,7 @@ export async function startOperatorSession(
     if (input.firstMessage !== undefined) validateMessageText(input.firstMessage, rules.maxTextLength);
 
     const to = await customerRecipient(trx, liveChat, input.customer);
-    const recipient = await resolveAccount(trx, liveChat, channel, to);
+    const recipient = await resolveAccount(databaseLookups(trx), liveChat, channel, to);
     if (rules.requiresKnownChat && !(await isKnownTelegramChat(trx, channel.id, recipient.account))) {
       throw new TelegramChatUnknown({ chatId: recipient.account, channelId: channel.id });
     }

@@ -37,15 +37,19 @@ export async function insertMessage(db: Knex, message: NewMessage): Promise<Mess
 
 /** Records the provider's acceptance; only a pending message moves, so a repeat changes nothing. */
 export async function markSent(db: Knex, id: string, providerMessageId: string, at: Date): Promise<void> {
-  await db('messages')
-    .where({ id, status: 'pending' })
-    .update({ status: 'sent', provider_message_id: providerMessageId, sent_at: at, updated_at: at });
+  await db('messages').where({ id, status: 'pending' }).update({
+    status: 'sent',
+    provider_message_id: providerMessageId,
+    sent_at: at,
+    updated_at: at,
+    dispatch_lease_until: null,
+  });
 }
 
 export async function markFailed(db: Knex, id: string, reason: string, at: Date): Promise<void> {
   await db('messages')
     .where({ id, status: 'pending' })
-    .update({ status: 'failed', failure_reason: reason, updated_at: at });
+    .update({ status: 'failed', failure_reason: reason, updated_at: at, dispatch_lease_until: null });
 }
 
 export interface HistoryEntry extends MessageRow {

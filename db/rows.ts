@@ -96,6 +96,7 @@ export interface MessageRow {
   failure_reason: string | null;
   provider_message_id: string | null;
   idempotency_key: string | null;
+  dispatch_lease_until: Date | null;
   created_at: Date;
   updated_at: Date;
   sent_at: Date | null;

@@ -139,6 +139,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('provider_message_id');
     // One request, one message: retries, replays and repeated starts find the same row.
     t.text('idempotency_key').unique();
+    // One dispatch attempt at a time: an attempt leases the message until it records the outcome,
+    // so concurrent dispatches hand it to the provider once; a crashed attempt's lease runs out.
+    t.timestamp('dispatch_lease_until', { useTz: true });
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('sent_at', { useTz: true });

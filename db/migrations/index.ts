@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as schemaV1 from './001-schema-v1';
+import * as operatorAuth from './002-operator-auth';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -9,6 +10,7 @@ interface Migration {
 /** Migrations listed explicitly, so they run the same under tsx, jest and compiled JavaScript. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-schema-v1': schemaV1,
+  '002-operator-auth': operatorAuth,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -43,6 +43,7 @@ function message(sessionId: string, text: string, overrides: Partial<HistoryEntr
     failure_reason: null,
     provider_message_id: 'p-1',
     idempotency_key: null,
+    dispatch_lease_until: null,
     created_at: at('2025-03-02T09:30:00.000Z'),
     updated_at: at('2025-03-02T09:30:00.000Z'),
     sent_at: at('2025-03-02T09:30:00.000Z'),
