@@ -16,12 +16,14 @@ import { loadConfig } from '../infra/config';
 import { installRuntimeLogger } from '../infra/runtime';
 import { createScratchDatabase } from '../infra/scratch-database';
 import { provisionTemporal } from '../infra/temporal-server';
-import { RecordingAdapter } from '../sandbox/recording-adapter';
+import { startSandbox } from '../sandbox/start-sandbox';
+import { createChannelAdapters } from '../channels';
+import { loadProviderConfig } from '../infra/provider-config';
 import { createDispatchWorkers, createWorkflowWorker, LiveChatWorkers } from '../worker/create-worker';
 import { createNoopActivities } from './noop-activities';
 import { printReport, type BenchReport } from './report';
 import { runDirect, runNoop, runSend, type Probes, type ScenarioResult } from './scenarios';
-import { benchRequests, seedBenchWorld } from './world';
+import { benchRequests, benchTelegramChats, seedBenchWorld } from './world';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -64,19 +66,23 @@ async function run(): Promise<void> {
   let queries = 0;
   let activityTasks = 0;
   const deliveredAt = new Map<string, number>();
+  const customers = 22 * n + Math.min(n, 10); // every scenario has customers of its own
+  const sandbox = await startSandbox();
+  let stopAdapters = async (): Promise<void> => undefined;
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
   try {
     await migrateLatest(db);
-    await seedBenchWorld(db, 22 * n + Math.min(n, 10)); // every scenario has customers of its own
+    await seedBenchWorld(db, customers);
     db.on('query', () => queries++);
 
-    const provider = new RecordingAdapter();
-    const channels: ChannelAdapters = {
-      email: timed(provider, deliveredAt),
-      whatsapp: timed(provider, deliveredAt),
-      telegram: timed(provider, deliveredAt),
-    };
+    // The real SDKs against the provider stand-ins, as in production but on loopback.
+    const configured = createChannelAdapters(loadProviderConfig({ ...process.env, ...sandbox.providers }));
+    stopAdapters = configured.close;
+    for (const chatId of benchTelegramChats(customers)) sandbox.telegram.knowChat(chatId);
+    const channels: ChannelAdapters = Object.fromEntries(
+      Object.entries(configured.adapters).map(([kind, adapter]) => [kind, timed(adapter, deliveredAt)]),
+    );
     const tick = () => activityTasks++;
     const { dispatchMessage, ...databaseSteps } = createActivities({ db, channels });
     const { noopPrepare, noopDispatch } = createNoopActivities(deliveredAt);
@@ -140,6 +146,8 @@ async function run(): Promise<void> {
     await db.destroy();
     await database.drop();
     await temporal.stop();
+    await stopAdapters();
+    await sandbox.stop();
   }
 }
 

@@ -13,6 +13,11 @@ const KINDS = Object.keys(CHANNELS) as (keyof typeof CHANNELS)[];
 const phoneOf = (i: number): string => `+49151${String(10_000_000 + i).slice(-8)}`;
 const chatOf = (i: number): string => String(700_000_000 + i);
 
+/** The Telegram chat ids of the seeded customers (they have written to the bot: rule 9). */
+export function benchTelegramChats(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => chatOf(i));
+}
+
 /** The live chat and `count` customers, each reachable on every channel (batched inserts: fast). */
 export async function seedBenchWorld(db: Knex, count: number): Promise<void> {
   await applyConfig(db, {
@@ -27,7 +32,13 @@ export async function seedBenchWorld(db: Knex, count: number): Promise<void> {
             name: 'support@bench.example',
             settings: { from: 'support@bench.example' },
           },
-          { id: CHANNELS.whatsapp, kind: 'whatsapp', name: 'WhatsApp', settings: { from: '+14155550100' } },
+          {
+            id: CHANNELS.whatsapp,
+            kind: 'whatsapp',
+            name: 'WhatsApp',
+            // Customers have not written: outside the 24-hour window an approved template is used.
+            settings: { from: '+14155550100', templateContentSid: 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
+          },
           { id: CHANNELS.telegram, kind: 'telegram', name: 'Telegram bot' },
         ],
       },
