@@ -50,6 +50,7 @@ export async function dispatchMessage(
       ...(leased.subject !== null ? { subject: leased.subject } : {}),
       earlierProviderMessageIds: leased.earlier_provider_ids,
       lastInboundAt: leased.last_inbound_at,
+      ...(leased.whatsapp_template ? { whatsappTemplate: leased.whatsapp_template } : {}),
     });
     await markSent(db, leased.id, outcome.providerMessageId, now());
     return { status: 'sent', providerMessageId: outcome.providerMessageId };

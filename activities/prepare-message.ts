@@ -92,6 +92,8 @@ export async function prepareMessage(
     text: input.text,
     subject: subject ?? null,
     idempotency_key: raw.idempotencyKey,
+    // Kept with the message, so a retried dispatch sends the same template.
+    whatsapp_template: input.whatsappTemplate ? JSON.stringify(input.whatsappTemplate) : null,
   };
   // A concurrent request may open the account's session between our look and our insert; the
   // second try then reuses it.

@@ -7,6 +7,7 @@ export interface LeasedMessage {
   session_id: string;
   text: string;
   subject: string | null;
+  whatsapp_template: { contentSid: string; variables?: Record<string, string> } | null;
   session_name: string;
   account: string;
   last_inbound_at: Date | null;
@@ -34,7 +35,7 @@ export async function leaseForDispatch(
        from sessions s join channels c on c.id = s.channel_id
       where m.id = :messageId and s.id = m.session_id and m.status = 'pending'
         and (m.dispatch_lease_until is null or m.dispatch_lease_until < now())
-      returning m.id, m.session_id, m.text, m.subject, s.name as session_name, s.account, s.last_inbound_at,
+      returning m.id, m.session_id, m.text, m.subject, m.whatsapp_template, s.name as session_name, s.account, s.last_inbound_at,
                 c.id as channel_id, c.kind as channel_kind, c.name as channel_name, c.settings as channel_settings,
                 array(select e.provider_message_id from messages e
                        where e.session_id = m.session_id and e.provider_message_id is not null

@@ -8,6 +8,7 @@ export interface ProcessMessageRow {
   text: string;
   subject: string | null;
   idempotency_key: string;
+  whatsapp_template: string | null;
 }
 
 /** Where the message goes: a given session, or the account's open session / a new one. */
@@ -79,9 +80,9 @@ export async function recordProcessMessage(
      target as (select id, true as reused from open_session union all select id, false from new_session),
      inserted as (
        insert into messages (session_id, direction, author_kind, author_id, process_workflow_id, process_run_id,
-                             text, subject, idempotency_key)
+                             text, subject, idempotency_key, whatsapp_template)
        select id, 'outbound', 'process', :author_id, :process_workflow_id, :process_run_id, :text, :subject,
-              :idempotency_key
+              :idempotency_key, :whatsapp_template::jsonb
          from target limit 1
        on conflict (idempotency_key) do nothing
        returning id, session_id, status),

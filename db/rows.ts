@@ -92,6 +92,7 @@ export interface MessageRow {
   text: string;
   subject: string | null;
   files: unknown[];
+  whatsapp_template: { contentSid: string; variables?: Record<string, string> } | null;
   status: DeliveryStatus;
   failure_reason: string | null;
   provider_message_id: string | null;

@@ -25,6 +25,12 @@ export const SendLiveChatMessageInputSchema = z.strictObject({
   variables: z
     .record(z.string().max(100), z.union([z.string().max(10_000), z.number(), z.boolean()]))
     .optional(),
+  whatsappTemplate: z
+    .strictObject({
+      contentSid: z.string().regex(/^HX[0-9a-f]{32}$/, 'must be a Twilio content SID (HX and 32 hex digits)'),
+      variables: z.record(z.string().max(50), z.string().max(1_024)).optional(),
+    })
+    .optional(),
   author: ProcessAuthorSchema.optional(),
   reuseOpenSession: z.boolean().optional(),
   idempotencyKey: z.string().min(1).max(500).optional(),

@@ -42,6 +42,12 @@ export interface SendLiveChatMessageInput {
   text: string;
   /** Email only: the subject, which also names a new session (a template too, with `variables`). */
   subject?: string;
+  /**
+   * WhatsApp only: the pre-approved template (Twilio content SID and its variables) to use when the
+   * customer has not written in the last 24 hours; inside the window the text is sent as it is.
+   * Without one, the channel's own template is used, if it has one.
+   */
+  whatsappTemplate?: { contentSid: string; variables?: Record<string, string> };
   /** The process's variables for `text` and `subject`; a variable the template uses but is missing is an error. */
   variables?: Record<string, string | number | boolean>;
   /** Default: the system. */

@@ -134,6 +134,8 @@ export async function up(knex: Knex): Promise<void> {
     t.text('text').notNullable();
     t.text('subject');
     t.jsonb('files').notNullable().defaultTo('[]');
+    // WhatsApp: the approved template to use outside the 24-hour window ({ contentSid, variables }).
+    t.jsonb('whatsapp_template');
     t.text('status').notNullable().defaultTo('pending');
     t.text('failure_reason');
     t.text('provider_message_id');

@@ -200,6 +200,29 @@ test("outside the 24-hour window the channel's approved template is sent instead
   expect(await statusReaches(result.messageId, ['delivered'])).toMatchObject({ status: 'delivered' });
 });
 
+test("outside the 24-hour window the process's own template and variables are sent, even on a channel without one", async () => {
+  const phone = uniquePhone();
+  const contentSid = newSid('HX');
+
+  const result = await sendLiveChatMessage(
+    harness.client,
+    {
+      liveChatId: ids.liveChat,
+      channelId: ids.plain,
+      to: { account: phone },
+      text: 'Your order #2002 is ready.',
+      whatsappTemplate: { contentSid, variables: { '1': '#2002', '2': 'Berlin' } },
+    },
+    { taskQueue: harness.taskQueue, workflowId: `wa-own-template-${randomUUID()}` },
+  );
+
+  const sent = receivedBy(phone);
+  expect(sent).toHaveLength(1);
+  expect(sent[0]).toMatchObject({ contentSid, body: undefined });
+  expect(JSON.parse(sent[0]?.contentVariables ?? 'null')).toEqual({ '1': '#2002', '2': 'Berlin' });
+  expect(result.status).toBe('sent');
+});
+
 test('outside the 24-hour window without a template the message fails once with the reason and the process gets DeliveryFailed', async () => {
   const phone = uniquePhone();
   const workflowId = `wa-no-template-${randomUUID()}`;

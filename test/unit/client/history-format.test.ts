@@ -44,6 +44,7 @@ function message(sessionId: string, text: string, overrides: Partial<HistoryEntr
     provider_message_id: 'p-1',
     idempotency_key: null,
     dispatch_lease_until: null,
+    whatsapp_template: null,
     created_at: at('2025-03-02T09:30:00.000Z'),
     updated_at: at('2025-03-02T09:30:00.000Z'),
     sent_at: at('2025-03-02T09:30:00.000Z'),
