@@ -78,6 +78,11 @@ const cases: Case[] = [
     () => message({ subject: 'Your order' }),
     'InvalidInput',
   ),
+  send(
+    'a WhatsApp template that is not a content SID',
+    () => message({ whatsappTemplate: { contentSid: "HX'; drop table messages; --" } }),
+    'InvalidInput',
+  ),
   send('channel of another live chat', () => message({ channelId: other.whatsapp }), 'ChannelNotInLiveChat'),
   send('unknown contact', () => message({ to: { contactId: `nobody-${randomUUID()}` } }), 'ContactNotFound'),
   send('contact of another app', () => message({ to: { contactId: w.supplier } }), 'ContactNotFound'),
