@@ -1,6 +1,7 @@
 import type { ProviderConfig } from '../infra/provider-config';
 import type { ChannelAdapters } from './adapter';
 import { createEmailAdapter } from './email';
+import { createLiveChatWidgetAdapter } from './livechat';
 import { createTelegramAdapter } from './telegram';
 import { createWhatsAppAdapter } from './whatsapp';
 
@@ -17,7 +18,8 @@ export interface ConfiguredChannels {
  * Adding a kind (Viber, a custom messenger) means one more adapter module and one more line here.
  */
 export function createChannelAdapters(config: ProviderConfig): ConfiguredChannels {
-  const adapters: ChannelAdapters = {};
+  // The widget needs no provider: its visitors read the history from our server.
+  const adapters: ChannelAdapters = { livechat: createLiveChatWidgetAdapter() };
   if (config.SMTP_URL)
     adapters.email = createEmailAdapter({ smtpUrl: config.SMTP_URL, poolMax: config.SMTP_POOL_MAX });
   if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN) {

@@ -4,7 +4,7 @@ import { loadProviderConfig, secretsOf } from '../../../infra/provider-config';
 test('a provider left empty is unset, and no adapter is built for it', () => {
   const config = loadProviderConfig({ SMTP_URL: '', TWILIO_ACCOUNT_SID: '', TELEGRAM_BOT_TOKEN: '123:abc' });
   const channels = createChannelAdapters(config);
-  expect(Object.keys(channels.adapters)).toEqual(['telegram']);
+  expect(Object.keys(channels.adapters).sort()).toEqual(['livechat', 'telegram']);
   expect(channels.unconfigured).toEqual(['email', 'whatsapp']);
 });
 
