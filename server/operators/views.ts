@@ -1,0 +1,168 @@
+/**
+ * What the API returns: sessions, messages and contacts in camelCase, with the labels the workspace
+ * shows (who wrote a message, a link to the process in Temporal UI).
+ */
+import type {
+  AccountKind,
+  ChannelKind,
+  DeliveryStatus,
+  MessageDirection,
+  SessionOrigin,
+  SessionState,
+} from '../../domain/types';
+import type { ContactRecord, MessageRecord, SessionRecord } from './queries';
+
+/**
+ * Workflow ids of the operators' replies (`POST /api/sessions/:id/messages`) start with this. Until
+ * an operator-reply workflow records them with author kind `operator`, such a process message
+ * written on behalf of a user is shown as that operator's own message.
+ */
+export const OPERATOR_REPLY_WORKFLOW_PREFIX = 'operator-reply/';
+
+export interface ViewOptions {
+  /** Base URL of Temporal UI, e.g. `http://localhost:8233`; no links without it. */
+  temporalUiUrl?: string | undefined;
+  temporalNamespace: string;
+}
+
+export interface SessionView {
+  id: string;
+  name: string;
+  state: SessionState;
+  origin: SessionOrigin;
+  liveChat: { id: string; name: string };
+  channel: { id: string; kind: ChannelKind; name: string };
+  accountKind: AccountKind;
+  account: string;
+  contact: { id: string; name: string } | null;
+  assignedOperator: { id: string; name: string } | null;
+  openedAt: string;
+  closedAt: string | null;
+  lastMessageAt: string;
+  lastMessage: { text: string; direction: MessageDirection; status: DeliveryStatus } | null;
+}
+
+export function sessionView(r: SessionRecord): SessionView {
+  return {
+    id: r.id,
+    name: r.name,
+    state: r.state,
+    origin: r.origin,
+    liveChat: { id: r.live_chat_id, name: r.live_chat_name },
+    channel: { id: r.channel_id, kind: r.channel_kind, name: r.channel_name },
+    accountKind: r.account_kind,
+    account: r.account,
+    contact: r.contact_id ? { id: r.contact_id, name: r.contact_name ?? r.contact_id } : null,
+    assignedOperator: r.assigned_operator_id
+      ? { id: r.assigned_operator_id, name: r.assigned_operator_name ?? r.assigned_operator_id }
+      : null,
+    openedAt: r.opened_at.toISOString(),
+    closedAt: r.closed_at ? r.closed_at.toISOString() : null,
+    lastMessageAt: r.last_message_at.toISOString(),
+    lastMessage:
+      r.last_text !== null && r.last_direction !== null && r.last_status !== null
+        ? { text: excerpt(r.last_text), direction: r.last_direction, status: r.last_status }
+        : null,
+  };
+}
+
+const excerpt = (text: string): string => (text.length > 140 ? `${text.slice(0, 139)}…` : text);
+
+export type AuthorView =
+  | {
+      kind: 'operator';
+      id: string | null;
+      name: string;
+      label: string;
+      /** The workflow that sent an operator's reply, while replies go through Send Live Chat Message. */
+      workflowId: string | null;
+    }
+  | {
+      kind: 'process';
+      workflowId: string | null;
+      runId: string | null;
+      /** The user on whose behalf the process wrote, if not the system. */
+      onBehalfOf: { id: string; name: string } | null;
+      /** The process's run in Temporal UI, when TEMPORAL_UI_URL is configured. */
+      temporalUrl: string | null;
+      label: string;
+    }
+  | { kind: 'customer'; name: string; label: string };
+
+export interface MessageView {
+  id: string;
+  sessionId: string;
+  direction: MessageDirection;
+  author: AuthorView;
+  text: string;
+  subject: string | null;
+  status: DeliveryStatus;
+  failureReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+  sentAt: string | null;
+}
+
+function temporalUrl(options: ViewOptions, workflowId: string | null): string | null {
+  if (!options.temporalUiUrl || !workflowId) return null;
+  const base = options.temporalUiUrl.replace(/\/+$/, '');
+  return `${base}/namespaces/${encodeURIComponent(options.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+function authorView(m: MessageRecord, options: ViewOptions): AuthorView {
+  switch (m.author_kind) {
+    case 'operator': {
+      const name = m.author_name ?? m.author_id ?? 'Operator';
+      return { kind: 'operator', id: m.author_id, name, label: name, workflowId: null };
+    }
+    case 'customer': {
+      const name = m.contact_name ?? m.account;
+      return { kind: 'customer', name, label: name };
+    }
+    case 'process': {
+      const workflowId = m.process_workflow_id;
+      if (m.author_id && workflowId?.startsWith(OPERATOR_REPLY_WORKFLOW_PREFIX)) {
+        const name = m.author_name ?? m.author_id;
+        return { kind: 'operator', id: m.author_id, name, label: name, workflowId };
+      }
+      const onBehalfOf = m.author_id ? { id: m.author_id, name: m.author_name ?? m.author_id } : null;
+      const label =
+        `Sent by process ${workflowId ?? '(unknown)'}` + (onBehalfOf ? ` for ${onBehalfOf.name}` : '');
+      return {
+        kind: 'process',
+        workflowId,
+        runId: m.process_run_id,
+        onBehalfOf,
+        temporalUrl: temporalUrl(options, workflowId),
+        label,
+      };
+    }
+  }
+}
+
+export function messageView(m: MessageRecord, options: ViewOptions): MessageView {
+  return {
+    id: m.id,
+    sessionId: m.session_id,
+    direction: m.direction,
+    author: authorView(m, options),
+    text: m.text,
+    subject: m.subject,
+    status: m.status,
+    failureReason: m.failure_reason,
+    createdAt: m.created_at.toISOString(),
+    updatedAt: m.updated_at.toISOString(),
+    sentAt: m.sent_at ? m.sent_at.toISOString() : null,
+  };
+}
+
+export interface ContactView {
+  id: string;
+  name: string;
+  app: string;
+  accounts: { field: string; type: 'account' | 'email'; kind: AccountKind; value: string }[];
+}
+
+export function contactView(c: ContactRecord): ContactView {
+  return { id: c.id, name: c.name, app: c.app, accounts: c.fields };
+}
