@@ -1,0 +1,48 @@
+# Shared settings of the full Temporal server scripts (sourced, not run).
+# Everything can be overridden from the environment; the defaults suit a development machine
+# with PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth).
+
+TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-v1.31.2}"
+TEMPORAL_SERVER_MODULE="go.temporal.io/server"
+
+LIVECHAT_CACHE_DIR="${LIVECHAT_CACHE_DIR:-$HOME/.cache/livechat-temporal}"
+BIN_DIR="$LIVECHAT_CACHE_DIR/bin"
+TEMPORAL_SERVER_BIN="$BIN_DIR/temporal-server"
+TEMPORAL_SQL_TOOL_BIN="$BIN_DIR/temporal-sql-tool"
+# The dev CLI the rest of the project uses (infra/temporal-cli.ts); used here to create namespaces.
+TEMPORAL_CLI_BIN="${TEMPORAL_CLI:-$BIN_DIR/temporal}"
+
+# Runtime state: rendered config, pid file, log.
+TEMPORAL_SERVER_STATE_DIR="${TEMPORAL_SERVER_STATE_DIR:-$LIVECHAT_CACHE_DIR/temporal-server}"
+TEMPORAL_SERVER_PID_FILE="$TEMPORAL_SERVER_STATE_DIR/temporal-server.pid"
+TEMPORAL_SERVER_LOG="$TEMPORAL_SERVER_STATE_DIR/temporal-server.log"
+TEMPORAL_SERVER_CONFIG_DIR="$TEMPORAL_SERVER_STATE_DIR/config"
+
+# Temporal's own databases, separate from ours (livechat, livechat_test_*).
+TEMPORAL_DB_HOST="${TEMPORAL_DB_HOST:-127.0.0.1}"
+TEMPORAL_DB_PORT="${TEMPORAL_DB_PORT:-5432}"
+TEMPORAL_DB_USER="${TEMPORAL_DB_USER:-postgres}"
+TEMPORAL_DB_PASSWORD="${TEMPORAL_DB_PASSWORD:-}"
+TEMPORAL_DB_NAME="${TEMPORAL_DB_NAME:-livechat_temporal}"
+TEMPORAL_VISIBILITY_DB_NAME="${TEMPORAL_VISIBILITY_DB_NAME:-livechat_temporal_visibility}"
+
+# Loopback ports of the four services. Frontend gRPC is what clients and workers dial.
+TEMPORAL_BIND_IP="${TEMPORAL_BIND_IP:-127.0.0.1}"
+TEMPORAL_FRONTEND_PORT="${TEMPORAL_FRONTEND_PORT:-7433}"
+TEMPORAL_FRONTEND_MEMBERSHIP_PORT="${TEMPORAL_FRONTEND_MEMBERSHIP_PORT:-6433}"
+TEMPORAL_FRONTEND_HTTP_PORT="${TEMPORAL_FRONTEND_HTTP_PORT:-7443}"
+TEMPORAL_HISTORY_PORT="${TEMPORAL_HISTORY_PORT:-7434}"
+TEMPORAL_HISTORY_MEMBERSHIP_PORT="${TEMPORAL_HISTORY_MEMBERSHIP_PORT:-6434}"
+TEMPORAL_MATCHING_PORT="${TEMPORAL_MATCHING_PORT:-7435}"
+TEMPORAL_MATCHING_MEMBERSHIP_PORT="${TEMPORAL_MATCHING_MEMBERSHIP_PORT:-6435}"
+TEMPORAL_WORKER_PORT="${TEMPORAL_WORKER_PORT:-7439}"
+TEMPORAL_WORKER_MEMBERSHIP_PORT="${TEMPORAL_WORKER_MEMBERSHIP_PORT:-6439}"
+TEMPORAL_METRICS_PORT="${TEMPORAL_METRICS_PORT:-9490}"
+TEMPORAL_NUM_HISTORY_SHARDS="${TEMPORAL_NUM_HISTORY_SHARDS:-4}"
+# Namespaces to register once the server answers (comma separated).
+TEMPORAL_NAMESPACES="${TEMPORAL_NAMESPACES:-default}"
+
+TEMPORAL_SERVER_ADDRESS="$TEMPORAL_BIND_IP:$TEMPORAL_FRONTEND_PORT"
+
+log() { echo "[temporal-server] $*" >&2; }
+die() { log "error: $*"; exit 1; }
