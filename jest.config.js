@@ -1,7 +1,7 @@
 /**
  * Jest runs TypeScript through SWC (fast on small machines); `npm run typecheck` is the type gate.
- * Two projects: `unit` needs nothing running; `integration` gets a real Temporal server and a
- * PostgreSQL database of its own from its global setup.
+ * Two projects: `unit` needs nothing running; `integration` (with the browser tests, in Debian's
+ * Chromium) gets a real Temporal server and a PostgreSQL database of its own from its global setup.
  */
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
@@ -21,7 +21,8 @@ module.exports = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Browser tests need the same Temporal server and database: they run in this project.
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/browser/**/*.test.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },

@@ -11,6 +11,10 @@ const ConfigSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   LIVECHAT_DATA_DIR: z.string().min(1).optional(),
+  /** Base URL of Temporal UI: the workspace links each process message to its run there. */
+  TEMPORAL_UI_URL: z.url().optional(),
+  /** Port of the demo's workspace (`npm run demo`); taken: a free one. */
+  LIVECHAT_WORKSPACE_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,11 +1,15 @@
 /**
- * The server process: provider webhooks (Twilio inbound + status, Telegram updates, inbound
- * mail) on WEBHOOK_PORT. Each provider's routes are mounted only when its secret is configured,
- * so an unconfigured provider cannot be fed unsigned data.
+ * The server process on WEBHOOK_PORT: the operators' Live Chats workspace (the page at `/`, its API
+ * under `/api`) and the provider webhooks (Twilio inbound + status, Telegram updates, inbound mail).
+ * Each provider's routes are mounted only when its secret is configured, so an unconfigured
+ * provider cannot be fed unsigned data.
  */
+import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../db/knex';
 import { DEFAULT_DATABASE_URL, loadConfig } from '../infra/config';
 import { loadProviderConfig } from '../infra/provider-config';
+import { temporalConnectionOptions } from '../infra/temporal-connection';
+import { registerWorkspace } from './operators/plugin';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
 import { emailWebhookRoutes } from './webhooks/email';
 import { telegramWebhookRoutes } from './webhooks/telegram';
@@ -15,6 +19,8 @@ async function run(): Promise<void> {
   const config = loadConfig();
   const providers = loadProviderConfig();
   const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
+  const temporal = temporalConnectionOptions(process.env);
+  const connection = await Connection.connect(temporal.client);
   const routes: WebhookRoutes[] = [];
   if (providers.TWILIO_AUTH_TOKEN && providers.WEBHOOK_BASE_URL) {
     routes.push(
@@ -29,10 +35,18 @@ async function run(): Promise<void> {
   if (providers.EMAIL_WEBHOOK_SECRET)
     routes.push(emailWebhookRoutes({ secret: providers.EMAIL_WEBHOOK_SECRET }));
   const app = await createWebhookServer({ db, providers }, routes);
+  await registerWorkspace(app, {
+    db,
+    client: new Client({ connection, namespace: temporal.namespace }),
+    taskQueue: config.LIVECHAT_TASK_QUEUE,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
+    secureCookies: providers.WEBHOOK_BASE_URL?.startsWith('https://') ?? false,
+  });
   const address = await app.listen({ host: '0.0.0.0', port: providers.WEBHOOK_PORT });
-  console.log(`webhooks listening on ${address} (${routes.length} provider(s) mounted)`);
+  console.log(`workspace and webhooks listening on ${address} (${routes.length} provider(s) mounted)`);
   const stop = async () => {
     await app.close();
+    await connection.close();
     await db.destroy();
   };
   process.once('SIGINT', () => void stop());

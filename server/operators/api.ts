@@ -30,7 +30,7 @@ import {
   type SignedInOperator,
 } from './auth';
 import type { WorkspaceDeps } from './deps';
-import { ApiError, notFound, refusalToApiError, unauthenticated } from './errors';
+import { ApiError, outOfReach, refusalToApiError, unauthenticated } from './errors';
 import { MessageFeed } from './message-feed';
 import { MAX_PASSWORD_LENGTH } from './passwords';
 import {
@@ -153,7 +153,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
     sessionId: string,
   ): Promise<SessionRecord & { role: MemberRole }> {
     const session = await sessionOfOperator(db, operatorId, sessionId);
-    if (!session) throw notFound('SessionNotFound', 'such session');
+    if (!session) throw outOfReach('SessionNotFound', 'such session');
     return session;
   }
 
@@ -328,9 +328,9 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       const body = parseInput(NewSessionBody, request.body);
       const memberships = await membershipsOf(db, operator.id);
       requireServed(memberships, body.liveChatId);
-      // A channel of another live chat is "not found" too: its existence is none of this operator's business.
+      // A channel of another live chat is out of reach too: its existence is none of this operator's business.
       const channels = await channelsOf(db, [body.liveChatId]);
-      if (!channels.some((c) => c.id === body.channelId)) throw notFound('ChannelNotFound', 'such channel');
+      if (!channels.some((c) => c.id === body.channelId)) throw outOfReach('ChannelNotFound', 'such channel');
 
       const workflowId = `operator-session/${operator.id}/${body.requestId ?? randomUUID()}`;
       const input: InitiateSessionInput = {
@@ -444,7 +444,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
   async function contactOf(operator: SignedInOperator, contactId: string) {
     const memberships = await membershipsOf(db, operator.id);
     const contact = await contactInApps(db, [...new Set(memberships.map((m) => m.boundApp))], contactId);
-    if (!contact) throw notFound('ContactNotFound', 'such contact');
+    if (!contact) throw outOfReach('ContactNotFound', 'such contact');
     return contact;
   }
 
@@ -524,10 +524,10 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
   });
 }
 
-/** The membership in a live chat; a live chat the operator does not serve is "not found". */
+/** The membership in a live chat; a live chat the operator does not serve is out of reach. */
 function requireServed(memberships: Membership[], liveChatId: string): Membership {
   const membership = memberships.find((m) => m.liveChatId === liveChatId);
-  if (!membership) throw notFound('LiveChatNotFound', 'such live chat');
+  if (!membership) throw outOfReach('LiveChatNotFound', 'such live chat');
   return membership;
 }
 

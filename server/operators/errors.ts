@@ -40,9 +40,12 @@ export class ApiError extends Error {
 export const unauthenticated = (): ApiError =>
   new ApiError(401, 'Unauthenticated', 'Sign in to use the workspace; your session may have expired.');
 
-/** Also for things that exist but belong to a live chat the operator does not serve: they learn nothing. */
-export const notFound = (type: LiveChatErrorType, what: string): ApiError =>
-  new ApiError(404, type, `There is no ${what}, or it is not in a live chat you serve.`);
+/**
+ * A live chat, channel, session or contact the operator may not reach: one that exists in a live chat
+ * they do not serve gets the same answer as one that does not exist, so they learn nothing of it.
+ */
+export const outOfReach = (type: LiveChatErrorType, what: string): ApiError =>
+  new ApiError(403, type, `There is no ${what} in the live chats you serve.`);
 
 const STATUS_OF: Partial<Record<LiveChatErrorType, number>> = {
   InvalidInput: 400,

@@ -145,18 +145,27 @@ function sessionsQuery(db: Knex, operatorId: string): Knex.QueryBuilder {
 const MY_SESSIONS_LIMIT = 200;
 
 /**
- * My Sessions: the open sessions assigned to the operator in live chats they serve as an operator,
- * and every open session of the live chats they supervise; the latest activity first.
+ * My Sessions: the open sessions assigned to the operator or to no one (a process's notification, a
+ * customer's first message) in live chats they serve as an operator, and every open session of the
+ * live chats they supervise; the latest activity first.
  */
 export function mySessions(db: Knex, operatorId: string): Promise<SessionRecord[]> {
-  return sessionsQuery(db, operatorId)
-    .where('s.state', 'open')
-    .where((mine) => mine.where('mem.role', 'supervisor').orWhere('s.assigned_operator_id', operatorId))
-    .orderBy([
-      { column: 's.last_message_at', order: 'desc' },
-      { column: 's.id', order: 'desc' },
-    ])
-    .limit(MY_SESSIONS_LIMIT);
+  return (
+    sessionsQuery(db, operatorId)
+      .where('s.state', 'open')
+      // An operator's own, and those nobody has taken yet (opened by a process or a customer).
+      .where((mine) =>
+        mine
+          .where('mem.role', 'supervisor')
+          .orWhere('s.assigned_operator_id', operatorId)
+          .orWhereNull('s.assigned_operator_id'),
+      )
+      .orderBy([
+        { column: 's.last_message_at', order: 'desc' },
+        { column: 's.id', order: 'desc' },
+      ])
+      .limit(MY_SESSIONS_LIMIT)
+  );
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
