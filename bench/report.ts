@@ -46,6 +46,7 @@ export function printReport(report: BenchReport): void {
     'db trips/msg': s.dbRoundTripsPerMessage,
     'activities/msg': s.activityTasksPerMessage,
     'peak RSS MiB': s.peakRssMiB,
+    'heap after GC MiB': s.retainedHeapMiB,
   }));
   console.table(rows);
   console.table(report.ratios);

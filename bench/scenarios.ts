@@ -7,7 +7,7 @@ import type { ChannelAdapters } from '../channels/adapter';
 import type { SendLiveChatMessageInput } from '../domain/types';
 import { sendLiveChatMessage } from '../workflows';
 import { benchNoop } from './noop-workflow';
-import { inPool, quantile, sampleMemory } from './stats';
+import { inPool, quantile, retainedHeapMiB, sampleMemory } from './stats';
 
 export interface ScenarioResult {
   scenario: string;
@@ -18,6 +18,8 @@ export interface ScenarioResult {
   dbRoundTripsPerMessage: number;
   activityTasksPerMessage: number;
   peakRssMiB: number;
+  /** The heap left after a full collection once the scenario ended. */
+  retainedHeapMiB: number;
 }
 
 /** What the benchmark watches while a scenario runs. */
@@ -42,6 +44,7 @@ async function measure(
   const items = await run();
   const seconds = (Date.now() - t0) / 1_000;
   const peakRssMiB = memory.stop();
+  const retainedHeap = retainedHeapMiB();
   const latencies = items.map(({ started, key }) => {
     const at = probes.deliveredAt(key);
     if (at === undefined) throw new Error(`${scenario}: ${key} never reached the provider`);
@@ -61,6 +64,7 @@ async function measure(
     dbRoundTripsPerMessage: round((probes.queries() - queries0) / n),
     activityTasksPerMessage: round((probes.activityTasks() - tasks0) / n),
     peakRssMiB,
+    retainedHeapMiB: retainedHeap,
   };
 }
 

@@ -1,3 +1,6 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
 /** The q-th quantile (0..1) of some numbers, nearest-rank. */
 export function quantile(values: number[], q: number): number {
   if (values.length === 0) return Number.NaN;
@@ -22,6 +25,22 @@ export async function inPool<T, R>(
   });
   await Promise.all(lanes);
   return results;
+}
+
+let collectGarbage: (() => void) | undefined;
+
+/**
+ * The JavaScript heap this process keeps after a full garbage collection, in MiB: what a scenario
+ * left retained, unlike peak RSS, which also counts garbage not yet collected and heap V8 keeps
+ * reserved. (Workflow code runs in the worker's threads, whose heaps RSS includes and this does not.)
+ */
+export function retainedHeapMiB(): number {
+  if (!collectGarbage) {
+    v8.setFlagsFromString('--expose-gc');
+    collectGarbage = vm.runInNewContext('gc') as () => void;
+  }
+  collectGarbage();
+  return Math.round((process.memoryUsage().heapUsed / 1024 / 1024) * 10) / 10;
 }
 
 /** Samples this process's resident memory while a scenario runs; `stop()` gives the peak in MiB. */

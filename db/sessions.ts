@@ -61,24 +61,28 @@ const NEWEST_FIRST = [
 ] as const;
 
 /**
- * Every session of a contact, open and closed, newest first: those linked to the contact, and those
- * with one of its accounts that no contact was linked to (e.g. opened before the contact existed).
+ * A where-clause for the sessions (table or alias `sessions`) of a contact: those linked to it, and
+ * those with one of its accounts that no contact was linked to (e.g. opened before it existed).
  */
+export function sessionOfContact(db: Knex, contactId: string, sessions = 'sessions') {
+  return (of: Knex.QueryBuilder): void => {
+    of.where(`${sessions}.contact_id`, contactId).orWhere((unlinked) =>
+      unlinked.whereNull(`${sessions}.contact_id`).whereExists((fields) =>
+        fields
+          .select(db.raw('1'))
+          .from('contact_fields as f')
+          .where('f.contact_id', contactId)
+          .whereRaw('f.kind = ??', [`${sessions}.account_kind`])
+          .whereRaw('f.value = ??', [`${sessions}.account`]),
+      ),
+    );
+  };
+}
+
+/** Every session of a contact (see `sessionOfContact`), open and closed, newest first. */
 export function sessionsOfContact(db: Knex, contactId: string): Promise<SessionRow[]> {
   return db<SessionRow>('sessions')
-    .where('contact_id', contactId)
-    .orWhere((unlinked) =>
-      unlinked
-        .whereNull('contact_id')
-        .whereExists((fields) =>
-          fields
-            .select(db.raw('1'))
-            .from('contact_fields as f')
-            .where('f.contact_id', contactId)
-            .whereRaw('f.kind = sessions.account_kind')
-            .whereRaw('f.value = sessions.account'),
-        ),
-    )
+    .where(sessionOfContact(db, contactId))
     .orderBy([...NEWEST_FIRST]);
 }
 

@@ -83,24 +83,17 @@ function linkOf(type: string, details: unknown): string | undefined {
  * thrown here, as an `ApiError`; undefined for anything else (the caller reports those as 500).
  */
 export function refusalToApiError(error: unknown): ApiError | undefined {
-  const report = describeWorkflowFailure(error);
-  if (report && isLiveChatErrorType(report.type)) {
-    return new ApiError(
-      statusOfRefusal(report.type),
-      report.type,
-      report.message,
-      report.details,
-      linkOf(report.type, report.details),
-    );
-  }
-  if (isLiveChatError(error) && isLiveChatErrorType(error.type)) {
-    return new ApiError(
-      statusOfRefusal(error.type),
-      error.type,
-      error.message,
-      error.details,
-      linkOf(error.type, error.details),
-    );
-  }
-  return undefined;
+  const refusal =
+    describeWorkflowFailure(error) ??
+    (isLiveChatError(error)
+      ? { type: error.type, message: error.message, details: error.details }
+      : undefined);
+  if (!refusal || !isLiveChatErrorType(refusal.type)) return undefined;
+  return new ApiError(
+    statusOfRefusal(refusal.type),
+    refusal.type,
+    refusal.message,
+    refusal.details,
+    linkOf(refusal.type, refusal.details),
+  );
 }

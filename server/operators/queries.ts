@@ -4,6 +4,7 @@
  * in a route cannot widen what an operator sees.
  */
 import type { Knex } from 'knex';
+import { sessionOfContact } from '../../db/sessions';
 import type {
   AccountKind,
   AuthorKind,
@@ -185,10 +186,7 @@ export async function sessionOfOperator(
   return sessionsQuery(db, operatorId).where('s.id', sessionId).first('mem.role as role');
 }
 
-/**
- * Every session of a contact within the given live chats, open and closed, newest first: those
- * linked to the contact, and those with one of its accounts that no contact was linked to.
- */
+/** Every session of a contact (see `sessionOfContact`) in the operator's live chats, newest first. */
 export function sessionsOfContactIn(
   db: Knex,
   operatorId: string,
@@ -196,22 +194,7 @@ export function sessionsOfContactIn(
   limit = 50,
 ): Promise<SessionRecord[]> {
   return sessionsQuery(db, operatorId)
-    .where((of) =>
-      of
-        .where('s.contact_id', contactId)
-        .orWhere((unlinked) =>
-          unlinked
-            .whereNull('s.contact_id')
-            .whereExists((fields) =>
-              fields
-                .select(db.raw('1'))
-                .from('contact_fields as f')
-                .where('f.contact_id', contactId)
-                .whereRaw('f.kind = s.account_kind')
-                .whereRaw('f.value = s.account'),
-            ),
-        ),
-    )
+    .where(sessionOfContact(db, contactId, 's'))
     .orderBy([
       { column: 's.opened_at', order: 'desc' },
       { column: 's.id', order: 'desc' },

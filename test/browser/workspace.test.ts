@@ -28,6 +28,8 @@ const PASSWORD = 'correct horse battery staple';
 const s = randomUUID().slice(0, 8);
 const ids = {
   liveChat: `shop-${s}`,
+  /** A bound app of this file's own: the customer search finds only its customers. */
+  app: `shop-customers-${s}`,
   whatsapp: `shop-wa-${s}`,
   widget: `shop-widget-${s}`,
   anna: `anna-${s}`,
@@ -68,6 +70,7 @@ beforeAll(async () => {
       {
         id: ids.liveChat,
         name: 'Shop Support',
+        boundApp: ids.app,
         operators: [ids.anna, ids.boris],
         channels: [
           {
@@ -81,7 +84,12 @@ beforeAll(async () => {
       },
     ],
     contacts: [
-      { id: ids.maria, name: 'Maria Schmidt', accounts: [{ kind: 'phone', value: ids.mariaPhone }] },
+      {
+        id: ids.maria,
+        app: ids.app,
+        name: 'Maria Schmidt',
+        accounts: [{ kind: 'phone', value: ids.mariaPhone }],
+      },
     ],
   });
   for (const id of [ids.anna, ids.boris]) await setOperatorPassword(harness.db, id, PASSWORD);
@@ -130,7 +138,7 @@ async function fillNewSession(page: Page, firstMessage: string): Promise<void> {
   await dialog.locator('#ns-channel').selectOption(ids.whatsapp);
   await dialog.locator('#ns-search').fill('Maria');
   await dialog.getByRole('button', { name: 'Search customers' }).click();
-  await dialog.getByText('Maria Schmidt', { exact: false }).click();
+  await dialog.getByRole('radio', { name: /Maria Schmidt/ }).check();
   await dialog.locator('#ns-first-message').fill(firstMessage);
   await dialog.getByRole('button', { name: 'Create' }).click();
 }
