@@ -4,18 +4,23 @@
  * twilio, telegraf) talk to them; runs the order-ready business process, which waits for the shop's
  * "order ready" signal and then notifies the customer through Send Live Chat Message; prints what
  * the provider received and the chat history operators see. Then it serves the operators' Live Chats
- * workspace and prints its address, until Ctrl-C (exit 0); with `--once` it exits right away.
+ * workspace and prints its address, until Ctrl-C (exit 0); with `--once` it exits right away. The
+ * workspace's server also takes the Twilio stand-in's signed status callbacks, as `npm run server`
+ * does in production, so delivery statuses move on in the history.
  */
-import type { FastifyInstance } from 'fastify';
+import net from 'node:net';
 import { createChannelAdapters } from '../channels';
 import { formatHistory, getHistory } from '../client/history';
 import { demoConfig } from '../db/seeds/demo';
 import { loadConfig } from '../infra/config';
+import { freePort } from '../infra/free-port';
 import { startLocalStack, type LocalStack } from '../infra/local-stack';
 import { loadProviderConfig } from '../infra/provider-config';
 import { startSandbox, type Sandbox } from '../sandbox/start-sandbox';
 import { setOperatorPassword } from '../server/operators/passwords';
-import { createWorkspaceServer } from '../server/workspace-server';
+import { registerWorkspace } from '../server/operators/plugin';
+import { createWebhookServer } from '../server/webhook-server';
+import { twilioWebhookRoutes } from '../server/webhooks/twilio';
 import { orderReadyNotification, orderReadySignal } from '../workflows';
 
 /** Every demo operator's password: the demo runs on loopback only, with made-up people. */
@@ -42,59 +47,75 @@ async function runOrderReady(stack: LocalStack, sandbox: Sandbox): Promise<void>
     const what = sent.contentSid ? `template ${sent.contentSid} ${sent.contentVariables ?? ''}` : sent.body;
     console.log(`WhatsApp (Twilio stand-in) received for ${sent.to}: ${what}\n`);
   }
+  // The stand-in's status callbacks (sent, delivered) reach our server; show the history after them.
+  await sandbox.twilio.settled();
   const history = await getHistory(stack.db, result.sessionId);
   if (history) console.log(formatHistory(history));
 }
 
-/** Listens on the wanted port, or on a free one when something else has it. */
-async function listen(app: FastifyInstance, port: number): Promise<string> {
-  try {
-    return await app.listen({ host: '127.0.0.1', port });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    return app.listen({ host: '127.0.0.1', port: 0 });
-  }
+/** The wanted port when it is free, else one that is: the adapters need the address before it listens. */
+async function choosePort(wanted: number): Promise<number> {
+  if (wanted === 0) return freePort();
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(wanted, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+  return free ? wanted : freePort();
 }
 
-async function serveWorkspace(stack: LocalStack): Promise<void> {
+/** The workspace and the Twilio webhooks on one server, as `npm run server` composes them. */
+async function startServer(stack: LocalStack, sandbox: Sandbox, port: number, address: string) {
   for (const operator of demoConfig.operators ?? []) {
     await setOperatorPassword(stack.db, operator.id, DEMO_PASSWORD);
   }
-  const config = loadConfig();
-  const app = await createWorkspaceServer({
+  const app = await createWebhookServer({ db: stack.db, providers: loadProviderConfig({}) }, [
+    twilioWebhookRoutes({ authToken: sandbox.providers.TWILIO_AUTH_TOKEN ?? '', publicBaseUrl: address }),
+  ]);
+  await registerWorkspace(app, {
     db: stack.db,
     client: stack.client,
     taskQueue: stack.taskQueue,
-    temporalUiUrl: config.TEMPORAL_UI_URL,
+    temporalUiUrl: loadConfig().TEMPORAL_UI_URL,
   });
-  const address = await listen(app, config.LIVECHAT_WORKSPACE_PORT);
-  console.log(
-    `\nLive Chats workspace: ${address}\n` +
-      `  sign in as anna (operator, online), boris (operator, offline) or sofia (supervisor),\n` +
-      `  password "${DEMO_PASSWORD}". What you send goes to the local provider stand-ins.\n` +
-      `  Ctrl-C stops everything.`,
-  );
-  await new Promise<void>((resolve) => {
+  await app.listen({ host: '127.0.0.1', port });
+  return app;
+}
+
+function untilCtrlC(): Promise<void> {
+  return new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  console.log('stopping...');
-  await app.close();
 }
 
 async function run(): Promise<void> {
   const once = process.argv.includes('--once');
   const sandbox = await startSandbox();
   sandbox.telegram.knowChat('100200300', { first_name: 'Maria' });
-  const channels = createChannelAdapters(loadProviderConfig({ ...process.env, ...sandbox.providers }));
+  const port = await choosePort(loadConfig().LIVECHAT_WORKSPACE_PORT);
+  const address = `http://127.0.0.1:${port}`;
+  const channels = createChannelAdapters(
+    loadProviderConfig({ ...process.env, ...sandbox.providers, WEBHOOK_BASE_URL: address }),
+  );
   const stack = await startLocalStack({ channels: channels.adapters, seed: demoConfig });
   console.log(`PostgreSQL: ${stack.describe.postgres}\nTemporal:   ${stack.describe.temporal}\n`);
+  const server = await startServer(stack, sandbox, port, address);
   try {
     await stack.worker.runUntil(async () => {
       await runOrderReady(stack, sandbox);
-      if (!once) await serveWorkspace(stack);
+      if (once) return;
+      console.log(
+        `\nLive Chats workspace: ${address}\n` +
+          `  sign in as anna (operator, online), boris (operator, offline) or sofia (supervisor),\n` +
+          `  password "${DEMO_PASSWORD}". What you send goes to the local provider stand-ins.\n` +
+          `  Ctrl-C stops everything.`,
+      );
+      await untilCtrlC();
+      console.log('stopping...');
     });
   } finally {
+    await server.close();
     await stack.stop();
     await channels.close();
     await sandbox.stop();

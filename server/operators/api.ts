@@ -108,6 +108,9 @@ const ContactsQuery = z.strictObject({ q: z.string().max(200).default(''), liveC
 
 const SessionParams = z.strictObject({ id: z.string().max(100) });
 
+/** The customer's page: every session of theirs, or those with one of their accounts. */
+const ContactHistoryQuery = z.strictObject({ account: optionalText(320) });
+
 /** Cookies last as long as the session they carry. */
 function cookieName(secure: boolean): string {
   // `__Host-` cookies are only accepted over HTTPS, for this host and path /: no subdomain can plant one.
@@ -421,13 +424,17 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
     api.get('/api/contacts/:id/history', async (request) => {
       const operator = operatorOf(request);
       const contact = await contactOf(operator, parseInput(SessionParams, request.params).id);
-      const sessions = await sessionsOfContactIn(db, operator.id, contact.id);
+      const { account } = parseInput(ContactHistoryQuery, request.query);
+      const sessions = (await sessionsOfContactIn(db, operator.id, contact.id)).filter(
+        (s) => account === undefined || s.account === account,
+      );
       const messages = await messagesOfSessions(
         db,
         sessions.map((s) => s.id),
       );
       return {
         contact: contactView(contact),
+        account: account ?? null,
         sessions: sessions.map((s) => ({
           session: sessionView(s),
           messages: messageViews(messages.filter((m) => m.session_id === s.id)),

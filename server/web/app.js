@@ -422,9 +422,12 @@ $('close-session').addEventListener('click', async () => {
 let currentContact = null;
 
 async function loadContact(id) {
+  // The widget shows the customer's whole history, or that of one of their accounts.
+  const account = currentContact && currentContact.id === id ? $('contact-account-filter').value : '';
   let data;
   try {
-    data = (await api('GET', `/api/contacts/${encodeURIComponent(id)}/history`)).data;
+    const query = account ? `?account=${encodeURIComponent(account)}` : '';
+    data = (await api('GET', `/api/contacts/${encodeURIComponent(id)}/history${query}`)).data;
   } catch (error) {
     $('contact-title').textContent = 'Customer not available';
     $('contact-fields').replaceChildren(el('dd', { text: error.message }));
@@ -434,6 +437,12 @@ async function loadContact(id) {
   if (state.view?.kind !== 'contact' || state.view.id !== id) return;
   currentContact = data.contact;
   $('contact-title').textContent = data.contact.name;
+  $('contact-account-filter').replaceChildren(
+    el('option', { value: '', text: 'every account' }),
+    ...[...new Set(data.contact.accounts.map((a) => a.value))].map((value) =>
+      el('option', { value, text: value, selected: value === data.account }),
+    ),
+  );
   $('contact-fields').replaceChildren(
     ...data.contact.accounts.flatMap((a) => [
       el('dt', { text: `${a.field} (${a.kind})` }),
@@ -479,6 +488,10 @@ $('customer-search-form').addEventListener('submit', async (event) => {
   } catch (error) {
     announce(error.message);
   }
+});
+
+$('contact-account-filter').addEventListener('change', () => {
+  if (currentContact) void loadContact(currentContact.id);
 });
 
 $('contact-new-session').addEventListener('click', () => {

@@ -504,3 +504,25 @@ async function openFeed(address: string, cookie: string) {
   );
   return { events, close: () => controller.abort() };
 }
+
+test('a customer’s page narrowed to one of their accounts shows only the conversations with it', async () => {
+  const byEmail = await newSession(anna, {
+    channelId: ws.world.email,
+    customer: { contactId: ws.world.maria },
+    subject: 'Your warranty',
+  });
+  const byPhone = await newSession(anna, {
+    channelId: ws.world.whatsapp,
+    customer: { contactId: ws.world.maria },
+  });
+  expect([byEmail.statusCode, byPhone.statusCode]).toEqual([201, 201]);
+  const ids = async (query: string) => {
+    const page = (
+      await ws.call('GET', `/api/contacts/${ws.world.maria}/history${query}`, { cookie: anna })
+    ).json();
+    return page.sessions.map((s: Json) => s.session.id);
+  };
+  expect(await ids('')).toEqual(expect.arrayContaining([byEmail.json.session.id, byPhone.json.session.id]));
+  expect(await ids(`?account=${encodeURIComponent(ws.world.mariaPhone)}`)).toEqual([byPhone.json.session.id]);
+  expect(await ids(`?account=${encodeURIComponent(ws.world.mariaEmail)}`)).toEqual([byEmail.json.session.id]);
+});

@@ -46,7 +46,7 @@ test('npm run demo -- --once: the order-ready process notifies Maria, the histor
     /WhatsApp \(Twilio stand-in\) received for whatsapp:\+4915123456789: template HX\w+ \{"1":"Hello! Your order #1042 is ready for pickup at our Berlin store\."\}/,
   );
   expect(output).toMatch(
-    /process order-1042-\d+\/notify\/order-ready {2}\[sent\]\n {4}Hello! Your order #1042 is ready/,
+    /process order-1042-\d+\/notify\/order-ready {2}\[delivered\]\n {4}Hello! Your order #1042 is ready/,
   );
   expect(output).not.toContain('Live Chats workspace');
 });
