@@ -3,6 +3,7 @@ import type { Db } from '../db/knex';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
 import { prepareMessage, type PrepareMessageInput, type PreparedMessage } from './prepare-message';
+import { recordOperatorReply, type RecordedReply, type RecordOperatorReplyInput } from './record-operator-reply';
 import {
   startOperatorSession,
   type StartedSession,
@@ -29,6 +30,8 @@ export function createActivities(deps: ActivityDeps) {
       asProcessFailure(() => dispatchMessage(deps.db, deps.channels, input.messageId, clock)),
     startOperatorSession: (input: StartOperatorSessionInput): Promise<StartedSession> =>
       asProcessFailure(() => startOperatorSession(deps.db, input, clock())),
+    recordOperatorReply: (input: RecordOperatorReplyInput): Promise<RecordedReply> =>
+      asProcessFailure(() => recordOperatorReply(deps.db, input, clock())),
   };
 }
 
@@ -39,4 +42,6 @@ export type {
   DispatchResult,
   StartOperatorSessionInput,
   StartedSession,
+  RecordOperatorReplyInput,
+  RecordedReply,
 };

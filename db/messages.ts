@@ -17,6 +17,9 @@ export type NewMessage = Pick<
 > &
   Partial<Pick<MessageRow, 'status' | 'provider_message_id'>>;
 
+/** The idempotency key of an operator's reply: its own prefix, so it equals no other kind of key. */
+export const operatorReplyKey = (key: string): string => `operator-reply:${key}`;
+
 export function findByIdempotencyKey(db: Knex, key: string): Promise<MessageRow | undefined> {
   return db<MessageRow>('messages').where({ idempotency_key: key }).first();
 }

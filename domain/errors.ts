@@ -254,6 +254,20 @@ export class SessionClosed extends LiveChatError<{ sessionId: string }> {
   }
 }
 
+export class SessionAssignedToAnother extends LiveChatError<{
+  sessionId: string;
+  assignedOperatorId: string;
+}> {
+  constructor(details: { sessionId: string; assignedOperatorId: string }) {
+    super(
+      'SessionAssignedToAnother',
+      `Session ${quote(details.sessionId)} is assigned to operator ${quote(details.assignedOperatorId)}; ` +
+        'only they or a supervisor of its live chat can write in it.',
+      details,
+    );
+  }
+}
+
 export interface InputIssue {
   /** Where the problem is, e.g. `to.account` or `text`; empty for the input as a whole. */
   path: string;
@@ -347,6 +361,7 @@ export const LIVE_CHAT_ERRORS = {
   OperatorNotFound,
   SessionNotFound,
   SessionClosed,
+  SessionAssignedToAnother,
   InvalidInput,
   MessageTooLong,
   EmptyMessage,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInput } from './errors';
-import type { InitiateSessionInput, SendLiveChatMessageInput } from './types';
+import type { InitiateSessionInput, OperatorReplyInput, SendLiveChatMessageInput } from './types';
 
 const id = z.string().trim().min(1).max(200);
 
@@ -79,4 +79,15 @@ export const InitiateSessionInputSchema = z.strictObject({
 
 export function parseInitiateSessionInput(raw: unknown): InitiateSessionInput {
   return parseInput(InitiateSessionInputSchema, raw);
+}
+
+export const OperatorReplyInputSchema = z.strictObject({
+  sessionId: z.uuid(),
+  operatorId: id,
+  text: z.string(),
+  idempotencyKey: z.string().min(1).max(500).optional(),
+});
+
+export function parseOperatorReplyInput(raw: unknown): OperatorReplyInput {
+  return parseInput(OperatorReplyInputSchema, raw);
 }

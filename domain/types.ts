@@ -61,6 +61,21 @@ export interface SendLiveChatMessageInput {
   idempotencyKey?: string;
 }
 
+/** An operator writes into a session of a live chat they serve (a reply from the workspace). */
+export interface OperatorReplyInput {
+  sessionId: string;
+  operatorId: string;
+  text: string;
+  /** Default: derived from the workflow id, so the same request started twice sends once. */
+  idempotencyKey?: string;
+}
+
+export interface OperatorReplyResult {
+  sessionId: string;
+  messageId: string;
+  status: DeliveryStatus;
+}
+
 export interface SendLiveChatMessageResult {
   sessionId: string;
   messageId: string;

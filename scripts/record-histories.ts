@@ -10,7 +10,13 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { demoConfig } from '../db/seeds/demo';
 import { startLocalStack } from '../infra/local-stack';
 import { RecordingAdapter } from '../sandbox/recording-adapter';
-import { initiateSession, orderReadyNotification, orderReadySignal, sendLiveChatMessage } from '../workflows';
+import {
+  initiateSession,
+  operatorReply,
+  orderReadyNotification,
+  orderReadySignal,
+  sendLiveChatMessage,
+} from '../workflows';
 
 const OUT = path.join(__dirname, '..', 'test', 'replay', 'histories');
 
@@ -65,18 +71,30 @@ async function run(): Promise<void> {
           ],
         }),
       );
+      const initiated = await stack.client.workflow.start(initiateSession, {
+        ...base,
+        workflowId: 'replay-initiate',
+        args: [
+          {
+            liveChatId: 'tech-support',
+            operatorId: 'anna',
+            channelId: 'support-whatsapp',
+            customer: { contactId: 'james' },
+            firstMessage: 'Hi James, Anna from Tech Support here.',
+          },
+        ],
+      });
+      await save('initiate-session', initiated);
       await save(
-        'initiate-session',
-        await stack.client.workflow.start(initiateSession, {
+        'operator-reply',
+        await stack.client.workflow.start(operatorReply, {
           ...base,
-          workflowId: 'replay-initiate',
+          workflowId: 'replay-operator-reply',
           args: [
             {
-              liveChatId: 'tech-support',
+              sessionId: (await initiated.result()).sessionId,
               operatorId: 'anna',
-              channelId: 'support-whatsapp',
-              customer: { contactId: 'james' },
-              firstMessage: 'Hi James, Anna from Tech Support here.',
+              text: 'Is there anything else I can help with?',
             },
           ],
         }),

@@ -1,6 +1,7 @@
 // What the worker bundles and what workflow designers import.
 export { sendLiveChatMessage } from './send-live-chat-message';
 export { initiateSession } from './initiate-session';
+export { operatorReply } from './operator-reply';
 export { notifyCustomer } from './notify-customer';
 export { orderReadyNotification, orderReadySignal, orderStatusQuery } from './examples/order-ready';
 export type { OrderReady, OrderReadyNotificationInput } from './examples/order-ready';

@@ -7,15 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { operatorReplyKey } from '../../db/messages';
 import { channelRules } from '../../domain/channels';
-import { SessionClosed } from '../../domain/errors';
+import { SessionAssignedToAnother } from '../../domain/errors';
 import { parseInput } from '../../domain/inputs';
 import type {
   MemberRole,
   InitiateSessionInput,
   InitiateSessionResult,
-  SendLiveChatMessageInput,
-  SendLiveChatMessageResult,
+  OperatorReplyInput,
+  OperatorReplyResult,
   SessionCustomer,
 } from '../../domain/types';
 import {
@@ -54,7 +55,6 @@ import {
 import {
   contactView,
   messageView,
-  OPERATOR_REPLY_WORKFLOW_PREFIX,
   sessionView,
   type MessageView,
   type ViewOptions,
@@ -166,11 +166,10 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       session.role === 'supervisor' ||
       session.assigned_operator_id === null ||
       session.assigned_operator_id === operator.id;
-    if (!mayAct) {
-      throw new ApiError(
-        403,
-        'NotAssignedToYou',
-        `Session "${session.name}" is assigned to ${session.assigned_operator_name ?? 'another operator'}; only they or a supervisor can act in it.`,
+    if (!mayAct && session.assigned_operator_id !== null) {
+      // The very refusal a reply gets from its workflow.
+      throw refusalToApiError(
+        new SessionAssignedToAnother({ sessionId: session.id, assignedOperatorId: session.assigned_operator_id }),
       );
     }
   }
@@ -369,23 +368,20 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       const params = parseInput(SessionParams, request.params);
       const body = parseInput(ReplyBody, request.body);
       const session = await sessionOf(operator.id, params.id);
-      requireMayAct(operator, session);
-      if (session.state === 'closed') throw refusalToApiError(new SessionClosed({ sessionId: session.id }));
 
-      const workflowId = `${OPERATOR_REPLY_WORKFLOW_PREFIX}${session.id}/${body.requestId ?? randomUUID()}`;
-      // Until an operator-reply workflow exists, the reply is a process message on the operator's behalf.
-      const input: SendLiveChatMessageInput = {
-        liveChatId: session.live_chat_id,
-        to: { sessionId: session.id },
+      // The workflow checks the rest (open, assigned to this operator or to no one) and refuses typed.
+      const workflowId = `operator-reply/${session.id}/${body.requestId ?? randomUUID()}`;
+      const input: OperatorReplyInput = {
+        sessionId: session.id,
+        operatorId: operator.id,
         text: body.text,
-        author: { kind: 'user', userId: operator.id },
         idempotencyKey: workflowId,
       };
-      const handle = await startOrJoin('sendLiveChatMessage', workflowId, input);
-      const result = await within(handle.result() as Promise<SendLiveChatMessageResult>);
+      const handle = await startOrJoin('operatorReply', workflowId, input);
+      const result = await within(handle.result() as Promise<OperatorReplyResult>);
       const message = result
         ? await messageById(db, result.messageId)
-        : await messageByIdempotencyKey(db, workflowId);
+        : await messageByIdempotencyKey(db, operatorReplyKey(workflowId));
       if (!result) {
         return reply
           .code(202)

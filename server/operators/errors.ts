@@ -59,6 +59,7 @@ const STATUS_OF: Partial<Record<LiveChatErrorType, number>> = {
   OperatorOffline: 409,
   SessionAlreadyOpen: 409,
   SessionClosed: 409,
+  SessionAssignedToAnother: 403,
 };
 
 /** A domain rule broken; a rule not listed above is a well-formed request the rules refuse (422). */

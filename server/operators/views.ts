@@ -12,13 +12,6 @@ import type {
 } from '../../domain/types';
 import type { ContactRecord, MessageRecord, SessionRecord } from './queries';
 
-/**
- * Workflow ids of the operators' replies (`POST /api/sessions/:id/messages`) start with this. Until
- * an operator-reply workflow records them with author kind `operator`, such a process message
- * written on behalf of a user is shown as that operator's own message.
- */
-export const OPERATOR_REPLY_WORKFLOW_PREFIX = 'operator-reply/';
-
 export interface ViewOptions {
   /** Base URL of Temporal UI, e.g. `http://localhost:8233`; no links without it. */
   temporalUiUrl?: string | undefined;
@@ -74,8 +67,6 @@ export type AuthorView =
       id: string | null;
       name: string;
       label: string;
-      /** The workflow that sent an operator's reply, while replies go through Send Live Chat Message. */
-      workflowId: string | null;
     }
   | {
       kind: 'process';
@@ -113,7 +104,7 @@ function authorView(m: MessageRecord, options: ViewOptions): AuthorView {
   switch (m.author_kind) {
     case 'operator': {
       const name = m.author_name ?? m.author_id ?? 'Operator';
-      return { kind: 'operator', id: m.author_id, name, label: name, workflowId: null };
+      return { kind: 'operator', id: m.author_id, name, label: name };
     }
     case 'customer': {
       const name = m.contact_name ?? m.account;
@@ -121,10 +112,6 @@ function authorView(m: MessageRecord, options: ViewOptions): AuthorView {
     }
     case 'process': {
       const workflowId = m.process_workflow_id;
-      if (m.author_id && workflowId?.startsWith(OPERATOR_REPLY_WORKFLOW_PREFIX)) {
-        const name = m.author_name ?? m.author_id;
-        return { kind: 'operator', id: m.author_id, name, label: name, workflowId };
-      }
       const onBehalfOf = m.author_id ? { id: m.author_id, name: m.author_name ?? m.author_id } : null;
       const label =
         `Sent by process ${workflowId ?? '(unknown)'}` + (onBehalfOf ? ` for ${onBehalfOf.name}` : '');

@@ -260,6 +260,13 @@ test('a reply goes out through the channel and is marked as the operator’s; cl
   expect(harness.outbox.whatsapp.received.slice(before).map((m) => m.text)).toEqual([
     'Anything else I can do?',
   ]);
+  // The history keeps it as the operator's own message, not a process's.
+  const row = await harness.db('messages').where({ id: reply.json().message.id }).first();
+  expect(row).toMatchObject({
+    author_kind: 'operator',
+    author_id: ws.world.online,
+    process_workflow_id: null,
+  });
 
   // Another operator of the live chat may read it, but not write into a session assigned to Anna.
   const read = await ws.call('GET', `/api/sessions/${sessionId}`, { cookie: boris });
@@ -269,7 +276,10 @@ test('a reply goes out through the channel and is marked as the operator’s; cl
     body: { text: 'Boris here' },
   });
   expect(notTheirs.statusCode).toBe(403);
-  expect(notTheirs.json().error.type).toBe('NotAssignedToYou');
+  expect(notTheirs.json().error).toMatchObject({
+    type: 'SessionAssignedToAnother',
+    details: { sessionId, assignedOperatorId: ws.world.online },
+  });
 
   // A supervisor may.
   const bySupervisor = await ws.call('POST', `/api/sessions/${sessionId}/messages`, {
@@ -525,4 +535,39 @@ test('a customer’s page narrowed to one of their accounts shows only the conve
   expect(await ids('')).toEqual(expect.arrayContaining([byEmail.json.session.id, byPhone.json.session.id]));
   expect(await ids(`?account=${encodeURIComponent(ws.world.mariaPhone)}`)).toEqual([byPhone.json.session.id]);
   expect(await ids(`?account=${encodeURIComponent(ws.world.mariaEmail)}`)).toEqual([byEmail.json.session.id]);
+});
+
+test('answering a session nobody has taken assigns it to the operator who answers', async () => {
+  const opened = await harness.client.workflow.execute(sendLiveChatMessage, {
+    taskQueue: harness.taskQueue,
+    workflowId: `take-${Date.now()}`,
+    args: [
+      {
+        liveChatId: ws.world.liveChat,
+        channelId: ws.world.email,
+        to: { account: 'waiting.customer@example.com' },
+        text: 'We received your request.',
+      },
+    ],
+  });
+  const session = (await ws.call('GET', `/api/sessions/${opened.sessionId}`, { cookie: anna })).json()
+    .session;
+  expect(session.assignedOperator).toBeNull();
+
+  const reply = await ws.call('POST', `/api/sessions/${opened.sessionId}/messages`, {
+    cookie: boris,
+    body: { text: 'Boris here, I will take care of it.' },
+  });
+  expect(reply.statusCode).toBe(201);
+  const taken = (await ws.call('GET', `/api/sessions/${opened.sessionId}`, { cookie: anna })).json().session;
+  expect(taken.assignedOperator).toEqual({ id: ws.world.offline, name: 'Boris Petrov' });
+  // Now it is Boris's: Anna's answer is refused, and nothing is sent.
+  const sent = harness.outbox.email.received.length;
+  const late = await ws.call('POST', `/api/sessions/${opened.sessionId}/messages`, {
+    cookie: anna,
+    body: { text: 'Anna too' },
+  });
+  expect(late.statusCode).toBe(403);
+  expect(late.json().error.type).toBe('SessionAssignedToAnother');
+  expect(harness.outbox.email.received.length).toBe(sent);
 });

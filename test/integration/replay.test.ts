@@ -17,6 +17,7 @@ test('a history of every workflow is checked in', () => {
   expect(files.sort()).toEqual(
     [
       'initiate-session.json',
+      'operator-reply.json',
       'order-ready-child.json',
       'order-ready.json',
       'send-live-chat-message-refused.json',

@@ -35,6 +35,8 @@ const examples: Record<LiveChatErrorType, () => LiveChatError> = {
   OperatorNotFound: () => new errors.OperatorNotFound({ userId: 'u1' }),
   SessionNotFound: () => new errors.SessionNotFound({ sessionId: 's1' }),
   SessionClosed: () => new errors.SessionClosed({ sessionId: 's1' }),
+  SessionAssignedToAnother: () =>
+    new errors.SessionAssignedToAnother({ sessionId: 's1', assignedOperatorId: 'anna' }),
   InvalidInput: () => new errors.InvalidInput({ path: 'text', message: 'is required' }),
   MessageTooLong: () => new errors.MessageTooLong({ length: 5000, max: 4096 }),
   EmptyMessage: () => new errors.EmptyMessage(),
