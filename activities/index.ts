@@ -3,7 +3,11 @@ import type { Db } from '../db/knex';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
 import { prepareMessage, type PrepareMessageInput, type PreparedMessage } from './prepare-message';
-import { recordOperatorReply, type RecordedReply, type RecordOperatorReplyInput } from './record-operator-reply';
+import {
+  recordOperatorReply,
+  type RecordedReply,
+  type RecordOperatorReplyInput,
+} from './record-operator-reply';
 import {
   startOperatorSession,
   type StartedSession,

@@ -52,13 +52,7 @@ import {
   type MessageRecord,
   type SessionRecord,
 } from './queries';
-import {
-  contactView,
-  messageView,
-  sessionView,
-  type MessageView,
-  type ViewOptions,
-} from './views';
+import { contactView, messageView, sessionView, type MessageView, type ViewOptions } from './views';
 
 const id = z.string().trim().min(1).max(200);
 /** A form's empty field means "not given". */
@@ -169,7 +163,10 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
     if (!mayAct && session.assigned_operator_id !== null) {
       // The very refusal a reply gets from its workflow.
       throw refusalToApiError(
-        new SessionAssignedToAnother({ sessionId: session.id, assignedOperatorId: session.assigned_operator_id }),
+        new SessionAssignedToAnother({
+          sessionId: session.id,
+          assignedOperatorId: session.assigned_operator_id,
+        }),
       );
     }
   }
