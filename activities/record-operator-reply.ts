@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { getMembership } from '../db/live-chats';
-import { findByIdempotencyKey, insertMessage, operatorReplyKey } from '../db/messages';
+import { findByIdempotencyKey, insertOperatorMessage, operatorReplyKey } from '../db/messages';
 import type { SessionRow } from '../db/rows';
 import { touchSession } from '../db/sessions';
 import { channelRules } from '../domain/channels';
@@ -59,16 +59,11 @@ export async function recordOperatorReply(
     if (assigned === null && membership.role === 'operator') {
       await trx('sessions').where({ id: session.id }).update({ assigned_operator_id: input.operatorId });
     }
-    const message = await insertMessage(trx, {
-      session_id: session.id,
-      direction: 'outbound',
-      author_kind: 'operator',
-      author_id: input.operatorId,
-      process_workflow_id: null,
-      process_run_id: null,
+    const message = await insertOperatorMessage(trx, {
+      sessionId: session.id,
+      operatorId: input.operatorId,
       text: input.text,
-      subject: null,
-      idempotency_key: key,
+      idempotencyKey: key,
     });
     if (!message) throw new Error(`reply ${key} was recorded concurrently; try again`);
     await touchSession(trx, session.id, now);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { insertContact } from '../db/contacts';
 import { getChannel, getLiveChat, getMembership, getOperator } from '../db/live-chats';
-import { findByIdempotencyKey, insertMessage } from '../db/messages';
+import { findByIdempotencyKey, insertOperatorMessage } from '../db/messages';
 import type { ChannelRow, LiveChatRow, SessionRow } from '../db/rows';
 import { findOpenSession, findSessionByIdempotencyKey, insertSession } from '../db/sessions';
 import { isKnownTelegramChat } from '../db/telegram-chats';
@@ -111,16 +111,12 @@ export async function startOperatorSession(
       channelKind: channel.kind,
     };
     if (input.firstMessage === undefined) return started;
-    const message = await insertMessage(trx, {
-      session_id: session.id,
-      direction: 'outbound',
-      author_kind: 'operator',
-      author_id: input.operatorId,
-      process_workflow_id: null,
-      process_run_id: null,
+    const message = await insertOperatorMessage(trx, {
+      sessionId: session.id,
+      operatorId: input.operatorId,
       text: input.firstMessage,
-      subject: subject ?? null,
-      idempotency_key: firstMessageKey(key),
+      ...(subject !== undefined ? { subject } : {}),
+      idempotencyKey: firstMessageKey(key),
     });
     if (!message) throw new Error(`first message of ${key} already exists`);
     return { ...started, firstMessage: { messageId: message.id, status: message.status } };

@@ -38,6 +38,24 @@ export async function insertMessage(db: Knex, message: NewMessage): Promise<Mess
   return rows[0];
 }
 
+/** An operator's own outbound message (a first message, a reply), pending for dispatch. */
+export function insertOperatorMessage(
+  db: Knex,
+  message: { sessionId: string; operatorId: string; text: string; subject?: string; idempotencyKey: string },
+): Promise<MessageRow | undefined> {
+  return insertMessage(db, {
+    session_id: message.sessionId,
+    direction: 'outbound',
+    author_kind: 'operator',
+    author_id: message.operatorId,
+    process_workflow_id: null,
+    process_run_id: null,
+    text: message.text,
+    subject: message.subject ?? null,
+    idempotency_key: message.idempotencyKey,
+  });
+}
+
 /** Records the provider's acceptance; only a pending message moves, so a repeat changes nothing. */
 export async function markSent(db: Knex, id: string, providerMessageId: string, at: Date): Promise<void> {
   await db('messages').where({ id, status: 'pending' }).update({

@@ -12,11 +12,12 @@ test('the package exports createActivities, the workers, the error types and the
   );
 });
 
-test('livechat-temporal/workflows exports the two processes, the one-line helper and the example', () => {
+test('livechat-temporal/workflows exports the two processes, the operator reply, the one-line helper and the example', () => {
   expect(Object.keys(workflows).sort()).toEqual(
     [
       'initiateSession',
       'notifyCustomer',
+      'operatorReply',
       'orderReadyNotification',
       'orderReadySignal',
       'orderStatusQuery',
