@@ -1,6 +1,11 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Knex } from 'knex';
-import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapters } from '../channels/adapter';
+import {
+  PermanentDeliveryError,
+  TransientDeliveryError,
+  type ChannelAdapters,
+  type SendOutcome,
+} from '../channels/adapter';
 import { leaseForDispatch, releaseLease } from '../db/dispatch-lease';
 import { getMessage, markFailed, markSent } from '../db/messages';
 import { DeliveryFailed } from '../domain/errors';
@@ -31,11 +36,12 @@ export async function dispatchMessage(
 ): Promise<DispatchResult> {
   const leased = await leaseForDispatch(db, messageId, LEASE_MS);
   if (!leased) return settledOrInProgress(db, messageId);
+  let outcome: SendOutcome;
   try {
     const adapter = channels[leased.channel_kind];
     if (!adapter)
       throw new Error(`no adapter is configured for ${leased.channel_kind} channels on this worker`);
-    const outcome = await adapter.send({
+    outcome = await adapter.send({
       messageId: leased.id,
       sessionId: leased.session_id,
       sessionName: leased.session_name,
@@ -52,8 +58,6 @@ export async function dispatchMessage(
       lastInboundAt: leased.last_inbound_at,
       ...(leased.whatsapp_template ? { whatsappTemplate: leased.whatsapp_template } : {}),
     });
-    await markSent(db, leased.id, outcome.providerMessageId, now());
-    return { status: 'sent', providerMessageId: outcome.providerMessageId };
   } catch (error) {
     if (error instanceof PermanentDeliveryError) {
       log.warn('provider refused the message for good', {
@@ -61,7 +65,7 @@ export async function dispatchMessage(
         reason: error.message,
         code: error.providerCode,
       });
-      await markFailed(db, leased.id, error.message, now());
+      await persistently(() => markFailed(db, leased.id, error.message, now()));
       throw new DeliveryFailed({
         messageId: leased.id,
         sessionId: leased.session_id,
@@ -78,6 +82,26 @@ export async function dispatchMessage(
       });
     }
     throw error;
+  }
+  // The provider has the message. Losing this record would send it again once the lease runs out,
+  // so a database hiccup here (a cut connection, a failover) is waited out rather than given up on;
+  // if it lasts, the lease stays, and no other attempt sends before it ends.
+  await persistently(() => markSent(db, leased.id, outcome.providerMessageId, now()));
+  return { status: 'sent', providerMessageId: outcome.providerMessageId };
+}
+
+/** Runs an idempotent write until it succeeds, for about 6 seconds: 100 ms, then twice as long each time. */
+async function persistently(write: () => Promise<void>): Promise<void> {
+  for (let attempt = 0, delayMs = 100; ; attempt++, delayMs *= 2) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      log.warn('recording the outcome of a send failed; trying again', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
   }
 }
 
