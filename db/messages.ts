@@ -96,16 +96,6 @@ export function sessionsHistory(db: Knex, sessionIds: readonly string[]): Promis
     .select('m.*', 'o.name as author_name');
 }
 
-/** Provider ids of a session's messages so far, oldest first (email threading). */
-export async function providerIdsOfSession(db: Knex, sessionId: string): Promise<string[]> {
-  const rows = await db<MessageRow>('messages')
-    .where({ session_id: sessionId })
-    .whereNotNull('provider_message_id')
-    .orderBy([{ column: 'created_at' }, { column: 'id' }])
-    .select('provider_message_id');
-  return rows.map((row) => row.provider_message_id).filter((id): id is string => id !== null);
-}
-
 /**
  * A provider's report about one of our messages on one channel (Twilio status callback, ...).
  * Moves the status only forward (see domain/delivery-status.ts), so a late or repeated report
