@@ -11,3 +11,5 @@ export type { ChannelAdapter, ChannelAdapters, OutboundMessage, SendOutcome } fr
 export { PermanentDeliveryError, TransientDeliveryError } from './channels/adapter';
 export { createDb, migrateLatest, type Db } from './db/knex';
 export { applyConfig, type LiveChatsConfig } from './db/apply-config';
+export { liveChatDataConverter, FAILURE_CONVERTER_PATH } from './codec/data-converter';
+export { EncryptionCodec } from './codec/encryption-codec';

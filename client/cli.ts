@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
+import { liveChatDataConverter } from '../codec/data-converter';
 import { ContactNotFound, SessionNotFound } from '../domain/errors';
 import { loadConfig, type Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
@@ -211,7 +212,10 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     connections: () =>
       (opened ??= new Connections({
         databaseUrl: context.config().DATABASE_URL,
-        temporal: () => temporalConnectionOptions(process.env),
+        temporal: () => ({
+          ...temporalConnectionOptions(process.env),
+          dataConverter: liveChatDataConverter(),
+        }),
       })),
     print: (output) => console.log(json ? toJson(output.json) : output.human),
   };

@@ -1,4 +1,5 @@
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { createDb, type Db } from '../db/knex';
 import { DEFAULT_DATABASE_URL } from '../infra/config';
 
@@ -10,7 +11,13 @@ export interface ConnectionSettings {
    * Temporal's address, namespace and client options (TLS, API key), asked for on first use only,
    * so a command that needs no Temporal never reads (or fails on) its settings.
    */
-  temporal: () => { address: string; namespace: string; client: ConnectionOptions };
+  temporal: () => {
+    address: string;
+    namespace: string;
+    client: ConnectionOptions;
+    /** Payload encryption, the same the workers use (`liveChatDataConverter()`). */
+    dataConverter?: DataConverter | undefined;
+  };
 }
 
 /** A server the tool needs does not answer. Its message names the server, never credentials. */
@@ -75,7 +82,7 @@ export class Connections {
   }
 
   async temporal(): Promise<Client> {
-    const { address, namespace, client } = this.settings.temporal();
+    const { address, namespace, client, dataConverter } = this.settings.temporal();
     this.temporalConnection ??= (async () => {
       try {
         const connection = await Connection.connect(client);
@@ -86,7 +93,11 @@ export class Connections {
         throw new ServerUnreachable('TemporalUnreachable', message, { cause: error });
       }
     })();
-    return new Client({ connection: await this.temporalConnection, namespace });
+    return new Client({
+      connection: await this.temporalConnection,
+      namespace,
+      ...(dataConverter ? { dataConverter } : {}),
+    });
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ChannelAdapters } from '../channels/adapter';
+import { liveChatDataConverter } from '../codec/data-converter';
 import { applyConfig, type LiveChatsConfig } from '../db/apply-config';
 import { createDb, migrateLatest, type Db } from '../db/knex';
 import { loadConfig } from './config';
@@ -38,17 +39,19 @@ export async function startLocalStack(options: {
   await applyConfig(db, options.seed);
 
   const temporal = await provisionTemporal({ log: (line) => console.log(line) });
+  const dataConverter = liveChatDataConverter();
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const worker = await createWorkers({
     connection: nativeConnection,
     namespace: temporal.namespace,
     taskQueue: config.LIVECHAT_TASK_QUEUE,
     activities: createActivities({ db, channels: options.channels }),
+    dataConverter,
   });
   const connection = await Connection.connect({ address: temporal.address });
   return {
     db,
-    client: new Client({ connection, namespace: temporal.namespace }),
+    client: new Client({ connection, namespace: temporal.namespace, dataConverter }),
     worker,
     taskQueue: config.LIVECHAT_TASK_QUEUE,
     describe: {

@@ -5,6 +5,7 @@
  * provider cannot be fed unsigned data.
  */
 import { Client, Connection } from '@temporalio/client';
+import { liveChatDataConverter } from '../codec/data-converter';
 import { createDb } from '../db/knex';
 import { DEFAULT_DATABASE_URL, loadConfig } from '../infra/config';
 import { loadProviderConfig } from '../infra/provider-config';
@@ -37,7 +38,7 @@ async function run(): Promise<void> {
   const app = await createWebhookServer({ db, providers }, routes);
   await registerWorkspace(app, {
     db,
-    client: new Client({ connection, namespace: temporal.namespace }),
+    client: new Client({ connection, namespace: temporal.namespace, dataConverter: liveChatDataConverter() }),
     taskQueue: config.LIVECHAT_TASK_QUEUE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     secureCookies: providers.WEBHOOK_BASE_URL?.startsWith('https://') ?? false,

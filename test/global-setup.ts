@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { createDb, migrateLatest } from '../db/knex';
 import { provisionTemporal } from '../infra/temporal-server';
 import { createScratchDatabase } from '../infra/scratch-database';
@@ -21,11 +23,14 @@ export default async function globalSetup(): Promise<void> {
   }
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
   const bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'livechat-bundle-')), 'workflows.js');
   fs.writeFileSync(bundlePath, code);
 
+  // The whole suite runs with payload encryption on, as a deployment should: a key of this run's own.
+  process.env.LIVECHAT_PAYLOAD_KEYS = `test-${Date.now()}:${randomBytes(32).toString('base64')}`;
   process.env.LIVECHAT_TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.LIVECHAT_TEST_DATABASE_URL = database.url;
   process.env.LIVECHAT_TEST_DATABASE_POOL_MAX = String(database.poolMax);

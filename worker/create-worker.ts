@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { CHANNEL_KINDS } from '../domain/channels';
@@ -13,6 +14,8 @@ export interface WorkerOptions {
   workflowBundlePath?: string;
   /** Dispatches per second per channel kind; Temporal holds it across all workers of the queue. */
   rateLimits?: Partial<Record<ChannelKind, number>>;
+  /** Payload encryption (`liveChatDataConverter()`); clients of the same queue must use the same. */
+  dataConverter?: DataConverter | undefined;
 }
 
 /**
@@ -49,6 +52,7 @@ interface QueueOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  dataConverter?: DataConverter | undefined;
 }
 
 /** The worker for the workflows and the database steps, on the main task queue. */
@@ -64,6 +68,7 @@ export function createWorkflowWorker(
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: options.workflowsPath ?? require.resolve('../workflows') }),
@@ -82,6 +87,7 @@ export function createDispatchWorkers(
         namespace: options.namespace,
         taskQueue: dispatchTaskQueue(options.taskQueue, kind),
         activities: options.activities,
+        ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         ...(rate !== undefined ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
       });
     }),

@@ -6,6 +6,7 @@
  */
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { describeDataConverter, liveChatDataConverter } from '../codec/data-converter';
 import { createChannelAdapters } from '../channels';
 import { createDb, migrateLatest } from '../db/knex';
 import { DEFAULT_DATABASE_URL, loadConfig } from '../infra/config';
@@ -27,13 +28,14 @@ async function run(): Promise<void> {
     );
   }
   const temporal = temporalConnectionOptions(process.env);
-  console.log(`connecting to ${temporal.summary}`);
+  console.log(`connecting to ${temporal.summary}; ${describeDataConverter()}`);
   const connection = await NativeConnection.connect(temporal.worker);
   const workers = await createWorkers({
     connection,
     namespace: temporal.namespace,
     taskQueue: config.LIVECHAT_TASK_QUEUE,
     activities: createActivities({ db, channels: channels.adapters }),
+    dataConverter: liveChatDataConverter(),
     rateLimits: {
       email: providers.EMAIL_RATE_LIMIT,
       whatsapp: providers.WHATSAPP_RATE_LIMIT,

@@ -11,6 +11,7 @@ import { startTelegramStandIn, telegramFaults, type TelegramStandIn } from '../.
 import { createWebhookServer } from '../../server/webhook-server';
 import { TELEGRAM_SECRET_HEADER, telegramWebhookRoutes } from '../../server/webhooks/telegram';
 import { countRows, createWorld, uniqueTelegramChatId, type World } from '../support/fixtures';
+import { historyText } from '../support/history-text';
 import { startHarness, type Harness } from '../support/harness';
 import { refusalOf } from '../support/refusals';
 
@@ -75,20 +76,6 @@ function messagesOf(sessionId: string): Promise<MessageRow[]> {
 async function footprint() {
   const chats = await harness.db('telegram_chats').count<{ count: string }[]>('* as count');
   return { ...(await countRows(harness.db)), telegramChats: Number(chats[0]?.count ?? 0) };
-}
-
-/** Every string in a workflow history, payload bytes decoded, to search for secrets. */
-async function historyText(workflowId: string): Promise<string> {
-  const history = await harness.client.workflow.getHandle(workflowId).fetchHistory();
-  const parts: string[] = [];
-  const walk = (value: unknown): void => {
-    if (typeof value === 'string') parts.push(value);
-    else if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
-    else if (Array.isArray(value)) value.forEach(walk);
-    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walk);
-  };
-  walk(history);
-  return parts.join('\n');
 }
 
 test('rule 9 end to end: a customer who wrote is remembered, and a process message reaches them once, in the same session', async () => {
@@ -207,7 +194,7 @@ test('transient: a 429 with retry_after, then a dropped connection, then success
   );
   // prepareMessage once; dispatchMessage on its third attempt, after the network error.
   expect(started.map((a) => a.attempt)).toEqual([1, 3]);
-  const text = await historyText(workflowId);
+  const text = await historyText(harness.client, workflowId);
   expect(text).toContain('socket hang up');
   expect(text).not.toContain(BOT_TOKEN);
   expect(text).not.toContain(WEBHOOK_SECRET);
@@ -233,7 +220,7 @@ test('permanent: a person who blocked the bot → the message fails once with th
   ]);
   expect(standIn.callsOf('sendMessage', chatId).map((c) => c.status)).toEqual([403]);
   expect(standIn.sentTo(chatId)).toEqual([]);
-  expect(await historyText(workflowId)).not.toContain(BOT_TOKEN);
+  expect(await historyText(harness.client, workflowId)).not.toContain(BOT_TOKEN);
 });
 
 test('forged updates: without the secret token or with a wrong one → 401 and zero rows changed', async () => {

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
 import type { ChannelAdapters } from '../../channels/adapter';
+import { liveChatDataConverter } from '../../codec/data-converter';
 import { createDb, type Db } from '../../db/knex';
 import { installRuntimeLogger } from '../../infra/runtime';
 import { RecordingAdapter } from '../../sandbox/recording-adapter';
@@ -56,6 +57,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const channels: ChannelAdapters = { ...outbox, ...options.channels };
   const taskQueue = `test-${randomUUID()}`;
+  const dataConverter = liveChatDataConverter();
   const nativeConnection = await NativeConnection.connect({ address });
   const workers = await createWorkers({
     connection: nativeConnection,
@@ -63,11 +65,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     taskQueue,
     activities: (options.wrapActivities ?? ((a) => a))(createActivities({ db, channels })),
     workflowBundlePath: required('LIVECHAT_TEST_WORKFLOW_BUNDLE'),
+    dataConverter,
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
   });
   const running = workers.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   return {
     db,
     client,

@@ -14,6 +14,7 @@ const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'ut
 
 test('docker-compose.yml names every service the README mentions', () => {
   expect(Object.keys(compose.services).sort()).toEqual([
+    'codec',
     'postgresql',
     'server',
     'temporal',
@@ -21,7 +22,7 @@ test('docker-compose.yml names every service the README mentions', () => {
     'worker',
   ]);
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  for (const phrase of ['PostgreSQL', 'Temporal server', 'Temporal UI', 'worker', 'server']) {
+  for (const phrase of ['PostgreSQL', 'Temporal server', 'Temporal UI', 'worker', 'server', 'codec server']) {
     expect(readme).toContain(phrase);
   }
 });
