@@ -3,10 +3,17 @@ import type { Knex } from 'knex';
 import {
   PermanentDeliveryError,
   TransientDeliveryError,
+  type ChannelAdapter,
   type ChannelAdapters,
+  type OutboundMessage,
   type SendOutcome,
 } from '../channels/adapter';
-import { leaseForDispatch, releaseLease } from '../db/dispatch-lease';
+import {
+  leaseForDispatch,
+  recordedProviderIds,
+  releaseLease,
+  type LeasedMessage,
+} from '../db/dispatch-lease';
 import { getMessage, markFailed, markSent } from '../db/messages';
 import { DeliveryFailed } from '../domain/errors';
 import type { DeliveryStatus } from '../domain/types';
@@ -41,23 +48,11 @@ export async function dispatchMessage(
     const adapter = channels[leased.channel_kind];
     if (!adapter)
       throw new Error(`no adapter is configured for ${leased.channel_kind} channels on this worker`);
-    outcome = await adapter.send({
-      messageId: leased.id,
-      sessionId: leased.session_id,
-      sessionName: leased.session_name,
-      channel: {
-        id: leased.channel_id,
-        kind: leased.channel_kind,
-        name: leased.channel_name,
-        settings: leased.channel_settings,
-      },
-      to: leased.account,
-      text: leased.text,
-      ...(leased.subject !== null ? { subject: leased.subject } : {}),
-      earlierProviderMessageIds: leased.earlier_provider_ids,
-      lastInboundAt: leased.last_inbound_at,
-      ...(leased.whatsapp_template ? { whatsappTemplate: leased.whatsapp_template } : {}),
-    });
+    const outbound = outboundOf(leased);
+    // An earlier attempt that may have sent it: ask the provider first, where it can be asked.
+    outcome =
+      (await deliveredEarlier(db, adapter, outbound, leased.uncertain_since)) ??
+      (await adapter.send(outbound));
   } catch (error) {
     if (error instanceof PermanentDeliveryError) {
       log.warn('provider refused the message for good', {
@@ -73,7 +68,10 @@ export async function dispatchMessage(
         ...(error.providerCode !== undefined ? { providerCode: error.providerCode } : {}),
       });
     }
-    await releaseLease(db, messageId);
+    // A provider's "come back later" means it did not take the message; anything else may hide a send.
+    await releaseLease(db, messageId, {
+      notSent: error instanceof TransientDeliveryError && !error.outcomeUnknown,
+    });
     if (error instanceof TransientDeliveryError) {
       throw ApplicationFailure.create({
         type: 'ProviderUnavailable',
@@ -88,6 +86,48 @@ export async function dispatchMessage(
   // if it lasts, the lease stays, and no other attempt sends before it ends.
   await persistently(() => markSent(db, leased.id, outcome.providerMessageId, now()));
   return { status: 'sent', providerMessageId: outcome.providerMessageId };
+}
+
+function outboundOf(leased: LeasedMessage): OutboundMessage {
+  return {
+    messageId: leased.id,
+    sessionId: leased.session_id,
+    sessionName: leased.session_name,
+    channel: {
+      id: leased.channel_id,
+      kind: leased.channel_kind,
+      name: leased.channel_name,
+      settings: leased.channel_settings,
+    },
+    to: leased.account,
+    text: leased.text,
+    ...(leased.subject !== null ? { subject: leased.subject } : {}),
+    earlierProviderMessageIds: leased.earlier_provider_ids,
+    lastInboundAt: leased.last_inbound_at,
+    ...(leased.whatsapp_template ? { whatsappTemplate: leased.whatsapp_template } : {}),
+  };
+}
+
+/**
+ * After an attempt whose outcome is unknown, asks the provider whether the message arrived and
+ * takes the newest matching provider id that no other message has recorded.
+ */
+async function deliveredEarlier(
+  db: Knex,
+  adapter: ChannelAdapter,
+  message: OutboundMessage,
+  uncertainSince: Date | null,
+): Promise<SendOutcome | undefined> {
+  if (!uncertainSince || !adapter.findDelivered) return undefined;
+  const candidates = await adapter.findDelivered(message, uncertainSince);
+  const taken = await recordedProviderIds(db, candidates);
+  const providerMessageId = candidates.find((id) => !taken.has(id));
+  if (providerMessageId === undefined) return undefined;
+  log.info('an earlier attempt had delivered the message: recording it instead of sending again', {
+    messageId: message.messageId,
+    providerMessageId,
+  });
+  return { providerMessageId };
 }
 
 /** Runs an idempotent write until it succeeds, for about 6 seconds: 100 ms, then twice as long each time. */

@@ -42,6 +42,13 @@ export interface SendOutcome {
  */
 export interface ChannelAdapter {
   send(message: OutboundMessage): Promise<SendOutcome>;
+  /**
+   * For providers that can be asked (Twilio lists sent messages; SMTP and the Bot API cannot): the
+   * provider ids of messages matching this one that the provider took since `since`, newest first.
+   * Dispatch asks before sending again after an attempt whose outcome is unknown, and records the
+   * first id no other message has instead of delivering twice.
+   */
+  findDelivered?(message: OutboundMessage, since: Date): Promise<string[]>;
   /** Releases pooled connections on worker shutdown. */
   close?(): Promise<void>;
 }
@@ -66,6 +73,12 @@ export class TransientDeliveryError extends Error {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
+    /**
+     * The request may have reached the provider (a timeout, a connection reset after sending):
+     * the retry asks the provider first where it can (`findDelivered`). False when the provider
+     * answered "not now" or could not be reached at all.
+     */
+    readonly outcomeUnknown = false,
   ) {
     super(message);
   }

@@ -48,6 +48,11 @@ const PERMANENT_CODES = new Set([
   63024, // invalid message recipient
 ]);
 
+/** Network errors that mean the request never reached Twilio; any other may hide a message it took. */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Twilio's clock and the database's may differ: earlier sends are looked for this much before. */
+const CLOCK_SKEW_MS = 2 * 60 * 1000;
+
 /** What Twilio gave us with the response, kept per send; the SDK's exceptions drop the headers. */
 interface ResponseNotes {
   headers?: Record<string, unknown>;
@@ -126,7 +131,34 @@ export function createWhatsAppAdapter(options: WhatsAppAdapterOptions): ChannelA
         throw classifyTwilioError(error, note.headers);
       }
     },
+
+    // Twilio takes no idempotency key, but lists what it took: newest first, by sender and recipient.
+    async findDelivered(message: OutboundMessage, since: Date): Promise<string[]> {
+      const note: ResponseNotes = {};
+      try {
+        const listed = await notes.run(note, () =>
+          client.messages.list({
+            from: `whatsapp:${senderOf(message.channel)}`,
+            to: `whatsapp:${message.to}`,
+            pageSize: 50,
+            limit: 50,
+          }),
+        );
+        const after = since.getTime() - CLOCK_SKEW_MS;
+        return listed
+          .filter((sent) => sent.dateCreated.getTime() >= after && carries(sent.body, message))
+          .map((sent) => sent.sid);
+      } catch (error) {
+        throw classifyTwilioError(error, note.headers);
+      }
+    },
   };
+}
+
+/** Free-form text is sent as the body; a template with the text as a variable renders it inside. */
+function carries(body: string | null | undefined, message: OutboundMessage): boolean {
+  if (!body) return false;
+  return body === message.text || (message.text.length >= 8 && body.includes(message.text));
 }
 
 type Content = { body: string } | { contentSid: string; contentVariables?: string };
@@ -195,7 +227,12 @@ export function classifyTwilioError(error: unknown, headers?: Record<string, unk
     // Network errors and timeouts: retried. Only a short description is kept, because the HTTP
     // library's error object carries the request, Authorization header included.
     if (isNetworkError(error)) {
-      return new TransientDeliveryError(`Twilio could not be reached (${networkErrorCode(error)})`);
+      const code = networkErrorCode(error);
+      return new TransientDeliveryError(
+        `Twilio could not be reached (${code})`,
+        undefined,
+        !NEVER_CONNECTED.has(code),
+      );
     }
     return error instanceof Error ? error : new Error(String(error));
   }

@@ -17,6 +17,11 @@ export interface LeasedMessage {
   channel_settings: Record<string, unknown>;
   /** Provider ids of the session's earlier messages, oldest first (email threading). */
   earlier_provider_ids: string[];
+  /**
+   * Set when an earlier attempt began handing this message over and its outcome is unknown (killed,
+   * or the answer lost): since when the provider may already have it.
+   */
+  uncertain_since: Date | null;
 }
 
 /**
@@ -29,13 +34,15 @@ export async function leaseForDispatch(
   messageId: string,
   leaseMs: number,
 ): Promise<LeasedMessage | undefined> {
+  // \`prior\` is the row as it was before this statement: its uncertainty is the earlier attempts'.
   const result = await db.raw<{ rows: LeasedMessage[] }>(
     `update messages m
-        set dispatch_lease_until = now() + make_interval(secs => :leaseSeconds)
-       from sessions s join channels c on c.id = s.channel_id
-      where m.id = :messageId and s.id = m.session_id and m.status = 'pending'
+        set dispatch_lease_until = now() + make_interval(secs => :leaseSeconds),
+            dispatch_uncertain_since = coalesce(m.dispatch_uncertain_since, now())
+       from messages prior, sessions s join channels c on c.id = s.channel_id
+      where m.id = :messageId and prior.id = m.id and s.id = m.session_id and m.status = 'pending'
         and (m.dispatch_lease_until is null or m.dispatch_lease_until < now())
-      returning m.id, m.session_id, m.text, m.subject, m.whatsapp_template, s.name as session_name, s.account, s.last_inbound_at,
+      returning prior.dispatch_uncertain_since as uncertain_since, m.id, m.session_id, m.text, m.subject, m.whatsapp_template, s.name as session_name, s.account, s.last_inbound_at,
                 c.id as channel_id, c.kind as channel_kind, c.name as channel_name, c.settings as channel_settings,
                 array(select e.provider_message_id from messages e
                        where e.session_id = m.session_id and e.provider_message_id is not null
@@ -45,9 +52,30 @@ export async function leaseForDispatch(
   return result.rows[0];
 }
 
-/** Gives the lease back after a failed attempt, so the retry need not wait for it to run out. */
-export async function releaseLease(db: Knex, messageId: string): Promise<void> {
-  await db('messages').where({ id: messageId, status: 'pending' }).update({ dispatch_lease_until: null });
+/**
+ * Gives the lease back after a failed attempt, so the retry need not wait for it to run out.
+ * `notSent`: the provider answered that it did not take the message (a 429, a 5xx with an error
+ * body), so the next attempt sends without asking; otherwise (a timeout, a dropped connection) it
+ * may have, and the next attempt asks first.
+ */
+export async function releaseLease(
+  db: Knex,
+  messageId: string,
+  outcome: { notSent: boolean },
+): Promise<void> {
+  await db('messages')
+    .where({ id: messageId, status: 'pending' })
+    .update({
+      dispatch_lease_until: null,
+      ...(outcome.notSent ? { dispatch_uncertain_since: null } : {}),
+    });
+}
+
+/** Which of these provider ids are recorded for some message already. */
+export async function recordedProviderIds(db: Knex, providerIds: string[]): Promise<Set<string>> {
+  if (providerIds.length === 0) return new Set();
+  const rows = await db('messages').whereIn('provider_message_id', providerIds).select('provider_message_id');
+  return new Set(rows.map((row: { provider_message_id: string }) => row.provider_message_id));
 }
 
 export interface MessageStatus {

@@ -79,6 +79,7 @@ export class TwilioStandIn {
   readonly callbacksSent: PostedWebhook[] = [];
 
   private readonly deliveryFailures: TwilioDeliveryFailure[] = [];
+  private answersToLose = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly clock: () => number;
   private server: Server | undefined;
@@ -192,9 +193,22 @@ export class TwilioStandIn {
     return { status, body };
   }
 
+  /**
+   * The next `count` accepted messages get no answer: the stand-in takes each (and reports its
+   * status), then drops the connection, as when Twilio's response is lost on the way back.
+   */
+  loseNextAnswers(count: number): void {
+    this.answersToLose += count;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const path = url.pathname;
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path);
+    if (match && req.method === 'GET') {
+      this.list(req, res, match[1]!, url.searchParams);
+      return;
+    }
     if (!match || req.method !== 'POST') {
       reply(res, 404, twilioError(404, 20404, `The requested resource ${path} was not found`));
       return;
@@ -249,8 +263,46 @@ export class TwilioStandIn {
       at,
     };
     this.received.push(message);
-    answer(201, this.messageResource(message));
     if (message.statusCallback) this.track(this.reportStatus(message, message.statusCallback));
+    if (this.answersToLose > 0) {
+      this.answersToLose -= 1;
+      this.attempts.push({ to, status: 201, code: null, at });
+      res.socket?.destroy();
+      return;
+    }
+    answer(201, this.messageResource(message));
+  }
+
+  /** GET Messages.json: the account's messages, newest first, filtered by To and From, one page. */
+  private list(req: IncomingMessage, res: ServerResponse, accountSid: string, query: URLSearchParams): void {
+    if (!this.authorised(req.headers.authorization)) {
+      reply(res, 401, twilioError(401, 20003, 'Authenticate'));
+      return;
+    }
+    if (accountSid !== this.options.accountSid) {
+      reply(res, 404, twilioError(404, 20404, 'The requested resource was not found'));
+      return;
+    }
+    const to = query.get('To');
+    const from = query.get('From');
+    const pageSize = Math.min(Number(query.get('PageSize') ?? 50) || 50, 1000);
+    const messages = this.received
+      .filter((m) => (to === null || m.to === to) && (from === null || m.from === from))
+      .reverse()
+      .slice(0, pageSize)
+      .map((m) => this.messageResource(m));
+    const uri = `/${API_VERSION}/Accounts/${accountSid}/Messages.json`;
+    reply(res, 200, {
+      messages,
+      end: Math.max(0, messages.length - 1),
+      first_page_uri: `${uri}?PageSize=${pageSize}&Page=0`,
+      next_page_uri: null,
+      page: 0,
+      page_size: pageSize,
+      previous_page_uri: null,
+      start: 0,
+      uri,
+    });
   }
 
   private authorised(header: string | undefined): boolean {
@@ -270,7 +322,8 @@ export class TwilioStandIn {
     const date = rfc2822(new Date(message.at));
     const accountSid = this.options.accountSid;
     const uri = `/${API_VERSION}/Accounts/${accountSid}/Messages/${message.sid}`;
-    const body = message.body ?? '';
+    // A template is rendered by Twilio; the stand-in shows its variables, which is what matters here.
+    const body = message.body ?? renderedTemplate(message.contentVariables);
     return {
       account_sid: accountSid,
       api_version: API_VERSION,
@@ -363,6 +416,11 @@ function validate(form: URLSearchParams): { status: number; code: number; messag
     return { status: 400, code: 21609, message: 'Invalid StatusCallback url' };
   }
   return undefined;
+}
+
+function renderedTemplate(contentVariables: string | undefined): string {
+  if (!contentVariables) return '';
+  return Object.values(JSON.parse(contentVariables) as Record<string, string>).join(' ');
 }
 
 function isJsonObject(text: string): boolean {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as schemaV1 from './001-schema-v1';
 import * as operatorAuth from './002-operator-auth';
+import * as dispatchUncertainty from './003-dispatch-uncertainty';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const MIGRATIONS: Record<string, Migration> = {
   '001-schema-v1': schemaV1,
   '002-operator-auth': operatorAuth,
+  '003-dispatch-uncertainty': dispatchUncertainty,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

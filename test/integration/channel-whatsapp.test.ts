@@ -277,6 +277,48 @@ test('a 429 with Retry-After and a 500 are retried, then the message is delivere
   expect(row).toMatchObject({ status: 'delivered', provider_message_id: receivedBy(phone)[0]?.sid });
 });
 
+test('Twilio took the message but its answer was lost: the retry finds it at Twilio and records it instead of sending again', async () => {
+  const phone = uniquePhone();
+  await customerWrites(ids.plain, phone, 'Hello');
+  standIn.loseNextAnswers(1);
+
+  const result = await send(ids.plain, phone, 'Your order #1042 is ready.');
+
+  expect(result.status).toBe('sent');
+  const sent = receivedBy(phone);
+  expect(sent).toHaveLength(1);
+  // One create call, whose answer was lost; the retry only asked.
+  expect(attemptsFor(phone)).toHaveLength(1);
+  const row = await statusReaches(result.messageId, ['delivered']);
+  expect(row).toMatchObject({ status: 'delivered', provider_message_id: sent[0]?.sid });
+});
+
+test('the same text sent again on purpose still goes out again, even when the second answer is lost', async () => {
+  const phone = uniquePhone();
+  await customerWrites(ids.plain, phone, 'Hello');
+  const first = await send(ids.plain, phone, 'Reminder: your appointment is tomorrow.');
+  standIn.loseNextAnswers(1);
+  const second = await send(ids.plain, phone, 'Reminder: your appointment is tomorrow.');
+
+  const sent = receivedBy(phone);
+  expect(sent).toHaveLength(2);
+  // The earlier message's SID is already recorded: the lookup takes the one no message has.
+  expect((await messageRow(first.messageId)).provider_message_id).toBe(sent[0]?.sid);
+  expect((await messageRow(second.messageId)).provider_message_id).toBe(sent[1]?.sid);
+});
+
+test('a template sent outside the window whose answer was lost is found by its text and not sent twice', async () => {
+  const phone = uniquePhone();
+  standIn.loseNextAnswers(1);
+
+  const result = await send(ids.templated, phone, 'Your contract is ready for review.');
+
+  expect(result.status).toBe('sent');
+  expect(receivedBy(phone)).toHaveLength(1);
+  expect(receivedBy(phone)[0]).toMatchObject({ contentSid: TEMPLATE_SID });
+  expect((await messageRow(result.messageId)).provider_message_id).toBe(receivedBy(phone)[0]?.sid);
+});
+
 test("Twilio's 21211 (invalid To) fails the message once with Twilio's reason and is not retried", async () => {
   const phone = uniquePhone();
   await customerWrites(ids.plain, phone, 'Hello');
