@@ -1,7 +1,9 @@
 /**
  * Jest runs TypeScript through SWC (fast on small machines); `npm run typecheck` is the type gate.
  * Two projects: `unit` needs nothing running; `integration` (with the browser tests, in Debian's
- * Chromium) gets a real Temporal server and a PostgreSQL database of its own from its global setup.
+ * Chromium, and the fault suite's fast cases) gets a real Temporal server and a PostgreSQL database
+ * of its own from its global setup. The fault suite's long cases run in `npm run test:faults`
+ * (test/faults/jest.config.js), which runs the fast ones too.
  */
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
@@ -10,6 +12,7 @@ const transform = {
 module.exports = {
   // Integration tests start a worker and wait on workflows: give them room on 2 cores.
   testTimeout: 120_000,
+  reporters: ['default', '<rootDir>/test/faults/support/counts-reporter.js'],
   projects: [
     {
       displayName: 'unit',
@@ -22,7 +25,11 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       // Browser tests need the same Temporal server and database: they run in this project.
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/browser/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/test/integration/**/*.test.ts',
+        '<rootDir>/test/browser/**/*.test.ts',
+        '<rootDir>/test/faults/*.test.ts',
+      ],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },

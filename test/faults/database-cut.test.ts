@@ -8,6 +8,7 @@ import { createDb, type Db } from '../../db/knex';
 import { sendLiveChatMessage } from '../../workflows';
 import { createWorld, type World } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
+import { reportFaultCase } from './support/fault-report';
 
 const embedded = process.env.LIVECHAT_TEST_DATABASE_POOL_MAX === '1';
 if (embedded) console.warn('database-cut.test.ts: not run: embedded PostgreSQL has no backends to terminate');
@@ -94,5 +95,16 @@ onAServer('database connections cut', () => {
     expect(deliveries.sort()).toEqual([...ids].sort());
     const rows = await harness.db('messages').whereIn('id', ids).select('status');
     expect(rows.map((r: { status: string }) => r.status)).toEqual(Array(10).fill('sent'));
+    const deliveredIds = new Set(deliveries);
+    reportFaultCase({
+      case: 'database connections cut (after each send)',
+      requests: 10,
+      inHistory: rows.length,
+      doubledInHistory: rows.length - new Set(ids).size,
+      delivered: deliveredIds.size,
+      doubledAtProvider: deliveries.length - deliveredIds.size,
+      lost: ids.filter((id) => !deliveredIds.has(id)).length,
+      notes: `${cuts} cuts (pg_terminate_backend)`,
+    });
   });
 });

@@ -8,7 +8,8 @@ import { initiateSession, sendLiveChatMessage } from '../../client';
 import type { InitiateSessionInput, SendLiveChatMessageInput } from '../../domain/types';
 import { createWorld, type World } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
-import { expectRefusedWithoutTrace } from '../support/refusals';
+import { footprint, refusalOf, type Refusal } from '../support/refusals';
+import { reportFaultCase } from './support/fault-report';
 
 let harness: Harness;
 /** The world the requests are aimed at, and another live chat's world for "not yours" cases. */
@@ -20,7 +21,23 @@ beforeAll(async () => {
   w = await createWorld(harness.db);
   other = await createWorld(harness.db);
 });
-afterAll(() => harness.stop());
+const tally = { requests: 0, refused: 0, changed: 0 };
+afterAll(async () => {
+  reportFaultCase({ case: 'bad input: client (workflows)', ...tally });
+  await harness.stop();
+});
+
+/** Runs a request that must be refused, counting it for the suite's table, and checks it left nothing behind. */
+async function expectRefusedWithoutTrace(start: () => Promise<unknown>): Promise<Refusal> {
+  tally.requests++;
+  const before = await footprint(harness);
+  const refusal = await refusalOf(start());
+  const after = await footprint(harness);
+  if (JSON.stringify(after) !== JSON.stringify(before)) tally.changed++;
+  expect(after).toEqual(before);
+  tally.refused++;
+  return refusal;
+}
 
 const SQL = "'; drop table sessions; --";
 const HEADER_INJECTION = 'maria@example.com\r\nBcc: everyone@example.com';
@@ -281,7 +298,7 @@ function run(workflow: Workflow, input: unknown): Promise<unknown> {
 test.each(cases)(
   '$workflow: $name is refused with $type and changes nothing',
   async ({ workflow, input, type }) => {
-    const refusal = await expectRefusedWithoutTrace(harness, () => run(workflow, input()));
+    const refusal = await expectRefusedWithoutTrace(() => run(workflow, input()));
     expect(refusal).toMatchObject({ type, nonRetryable: true, activityType: activityOf[workflow] });
   },
 );
@@ -308,7 +325,7 @@ test.each(['sendLiveChatMessage', 'initiateSession'] as const)(
   '%s: an input that is not an object fails the workflow with InvalidInput instead of hanging',
   async (workflow) => {
     for (const input of [null, 'hello', [1, 2]]) {
-      const refusal = await expectRefusedWithoutTrace(harness, () => run(workflow, input));
+      const refusal = await expectRefusedWithoutTrace(() => run(workflow, input));
       expect(refusal).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
     }
   },

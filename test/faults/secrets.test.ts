@@ -8,6 +8,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
 import { telegramFaults } from '../../sandbox/telegram-stand-in';
 import { historyText } from '../support/history-text';
 import { startHarness, type Harness } from '../support/harness';
+import { reportFaultCase } from './support/fault-report';
 
 let sandbox: Sandbox;
 let channels: ConfiguredChannels;
@@ -105,10 +106,18 @@ test('no configured secret appears in any workflow history, even after provider 
   expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(WorkflowFailedError);
 
   expect(secrets.length).toBeGreaterThanOrEqual(6);
+  let leaks = 0;
   for (const id of ids) {
     const history = await historyText(harness.client, id);
     expect(history).toContain('Your order #1042 is ready.');
-    for (const secret of secrets)
+    for (const secret of secrets) {
+      if (history.includes(secret)) leaks++;
       expect({ id, leaked: history.includes(secret) }).toEqual({ id, leaked: false });
+    }
   }
+  reportFaultCase({
+    case: 'secrets in histories',
+    requests: ids.length,
+    notes: `${secrets.length} secrets x ${ids.length} decrypted histories: ${leaks} found`,
+  });
 });

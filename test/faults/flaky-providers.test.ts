@@ -1,0 +1,178 @@
+/**
+ * The fault suite's "provider flaky": the real nodemailer, twilio and telegraf adapters against the
+ * stand-ins, with 30% of calls answered by a transient error (5xx, 429 with Retry-After, SMTP 4xx),
+ * chosen by a seeded generator. Every message must be delivered, exactly once, with the retries
+ * visible in Temporal's history as later attempts of the dispatch step.
+ */
+import { randomUUID } from 'node:crypto';
+import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
+import { startSendLiveChatMessage } from '../../client';
+import { applyConfig } from '../../db/apply-config';
+import { loadProviderConfig } from '../../infra/provider-config';
+import { seededRandom } from '../../sandbox/faults';
+import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
+import { telegramFaults } from '../../sandbox/telegram-stand-in';
+import { uniquePhone, uniqueTelegramChatId } from '../support/fixtures';
+import { startHarness, type Harness } from '../support/harness';
+import { reportFaultCase } from './support/fault-report';
+
+const SHARE = 0.3;
+const CONTACTS = 10;
+const KINDS = ['email', 'whatsapp', 'telegram'] as const;
+const PER_CONTACT_AND_KIND = 2;
+
+let sandbox: Sandbox;
+let channels: ConfiguredChannels;
+let harness: Harness;
+const s = randomUUID().slice(0, 8);
+const contacts = Array.from({ length: CONTACTS }, (_, i) => ({
+  id: `flaky-${s}-${i}`,
+  phone: uniquePhone(),
+  email: `flaky.${i}.${s}@example.com`,
+  chatId: uniqueTelegramChatId(),
+}));
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  channels = createChannelAdapters(loadProviderConfig(sandbox.providers));
+  harness = await startHarness({ channels: channels.adapters });
+  for (const contact of contacts) sandbox.telegram.knowChat(contact.chatId, { first_name: 'Customer' });
+  await applyConfig(harness.db, {
+    liveChats: [
+      {
+        id: `flaky-${s}`,
+        name: 'Support',
+        channels: [
+          {
+            id: `flaky-email-${s}`,
+            kind: 'email',
+            name: 'Support',
+            settings: { from: 'support@shop.example' },
+          },
+          {
+            id: `flaky-whatsapp-${s}`,
+            kind: 'whatsapp',
+            name: 'WhatsApp',
+            settings: { from: '+14155550100', templateContentSid: 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
+          },
+          { id: `flaky-telegram-${s}`, kind: 'telegram', name: 'Bot' },
+        ],
+      },
+    ],
+    contacts: contacts.map((c) => ({
+      id: c.id,
+      name: 'Customer',
+      accounts: [
+        { kind: 'phone' as const, value: c.phone },
+        { kind: 'telegram' as const, value: c.chatId },
+      ],
+      emails: [{ value: c.email }],
+    })),
+    telegramChats: contacts.map((c) => ({ channelId: `flaky-telegram-${s}`, chatId: c.chatId })),
+  });
+});
+
+afterAll(async () => {
+  await harness?.stop();
+  await channels?.close();
+  await sandbox?.stop();
+});
+
+test(`${SHARE * 100}% of provider calls fail transiently: all delivered once, the retries in the history`, async () => {
+  const random = seededRandom(20261201);
+  sandbox.twilio.faults.failRandomly({
+    share: SHARE,
+    random,
+    pick: (r) =>
+      r() < 0.5
+        ? { status: 429, code: 20429, message: 'Too Many Requests', retryAfterSeconds: 1 }
+        : { status: 503, code: 20503, message: 'Service Unavailable' },
+  });
+  sandbox.telegram.faults.failRandomly({
+    share: SHARE,
+    random,
+    pick: (r) => (r() < 0.5 ? telegramFaults.tooManyRequests(1) : telegramFaults.badGateway()),
+  });
+  sandbox.smtp.faults.failRandomly({
+    share: SHARE,
+    random,
+    pick: (r) =>
+      r() < 0.5
+        ? { code: 451, message: '4.7.1 Greylisted, try again later' }
+        : { code: 421, message: '4.3.2 Service shutting down' },
+  });
+
+  const requests = contacts.flatMap((contact, c) =>
+    KINDS.flatMap((kind) =>
+      Array.from({ length: PER_CONTACT_AND_KIND }, (_, n) => ({
+        kind,
+        workflowId: `flaky-${s}-${kind}-${c}-${n}`,
+        text: `Flaky run ${s}: update ${n + 1} for customer ${c} by ${kind}.`,
+        contact,
+      })),
+    ),
+  );
+  const handles = await Promise.all(
+    requests.map((r) =>
+      startSendLiveChatMessage(
+        harness.client,
+        {
+          liveChatId: `flaky-${s}`,
+          channelId: `flaky-${r.kind}-${s}`,
+          to: { contactId: r.contact.id },
+          text: r.text,
+          ...(r.kind === 'email' ? { subject: 'Your order' } : {}),
+        },
+        { taskQueue: harness.taskQueue, workflowId: r.workflowId },
+      ),
+    ),
+  );
+  const results = await Promise.all(handles.map((h) => h.result()));
+  await sandbox.twilio.settled();
+
+  // At the stand-ins: each text exactly once.
+  const deliveredTexts = [
+    ...sandbox.smtp.received.map((m) => m.text?.trim() ?? ''),
+    ...sandbox.twilio.received.map((m) => JSON.parse(m.contentVariables ?? '{}')['1'] ?? m.body ?? ''),
+    ...sandbox.telegram.sent.map((m) => m.text),
+  ];
+  const times = (text: string) => deliveredTexts.filter((t) => t === text).length;
+  const perRequest = requests.map((r) => times(r.text));
+
+  // In the history: one message row per request, and the dispatch step's attempts.
+  const rows = await harness.db('messages').whereIn(
+    'id',
+    results.map((r) => r.messageId),
+  );
+  let retries = 0;
+  for (const handle of handles) {
+    const history = await handle.fetchHistory();
+    for (const event of history.events ?? []) {
+      const attempt = event.activityTaskStartedEventAttributes?.attempt ?? 1;
+      retries += attempt - 1;
+    }
+  }
+  const injected =
+    sandbox.twilio.faults.randomFailures +
+    sandbox.telegram.faults.randomFailures +
+    sandbox.smtp.faults.randomFailures;
+  reportFaultCase({
+    case: 'provider flaky (30% 5xx / 429 / SMTP 4xx)',
+    requests: requests.length,
+    inHistory: rows.length,
+    doubledInHistory: rows.length - new Set(rows.map((r: { id: string }) => r.id)).size,
+    delivered: perRequest.filter((n) => n >= 1).length,
+    doubledAtProvider: perRequest.filter((n) => n > 1).length,
+    lost: perRequest.filter((n) => n === 0).length,
+    notes: `${injected} calls failed on purpose; ${retries} retries in the histories`,
+  });
+
+  expect(results.every((r) => r.status === 'sent')).toBe(true);
+  expect(rows).toHaveLength(requests.length);
+  expect(perRequest).toEqual(requests.map(() => 1));
+  // Faults were really injected and show as retries of the dispatch step in the history (an SDK may
+  // absorb some itself, e.g. by reconnecting, so there may be fewer retries than faults, never more).
+  expect(injected).toBeGreaterThanOrEqual(requests.length * SHARE * 0.5);
+  expect(retries).toBeGreaterThan(0);
+  expect(retries).toBeLessThanOrEqual(injected);
+});
