@@ -10,8 +10,9 @@ let installed = false;
 const EXPECTED = ['No workflows registered, not polling for workflow tasks'];
 
 /**
- * Sets the Temporal worker runtime's log level once per process (LOG_LEVEL, default `fallback`):
- * the worker logs every state change at INFO, which drowns the demo's and tests' own output.
+ * Sets the Temporal worker runtime's log level once per process (LOG_LEVEL, default `fallback`),
+ * for the SDK's logger and for Core's native logs alike: the worker logs every state change at
+ * INFO, which drowns the demo's and tests' own output.
  */
 export function installRuntimeLogger(fallback: LogLevel): void {
   if (installed) return;
@@ -21,6 +22,10 @@ export function installRuntimeLogger(fallback: LogLevel): void {
   const logger = new DefaultLogger(level, (entry: LogEntry) => {
     if (!EXPECTED.includes(entry.message)) print.log(entry.level, entry.message, entry.meta);
   });
-  Runtime.install({ logger });
+  // Core's own lines (gRPC retries while a server is away, …) go through the same logger and level.
+  Runtime.install({
+    logger,
+    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+  });
   installed = true;
 }

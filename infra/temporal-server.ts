@@ -17,6 +17,8 @@ export interface TemporalServer {
 export interface TemporalServerOptions {
   /** Keep workflow state in this SQLite file, so it survives a restart of the server. */
   dbFile?: string;
+  /** The frontend's port (default: a free one); with `dbFile`, a restart on it resumes the same server. */
+  port?: number;
   /** Serve the Temporal Web UI too (on a free port). */
   ui?: boolean;
   /** How long to wait for the server to answer; the default allows for a busy 2-core machine. */
@@ -42,8 +44,18 @@ export async function provisionTemporal(options: TemporalServerOptions = {}): Pr
   return startSdkDownloadedServer();
 }
 
+/**
+ * A dev server of the caller's own, from the Temporal CLI, whatever `TEMPORAL_ADDRESS` says: for
+ * tests that stop and start a server (with `dbFile` and `port`, it comes back with its workflows).
+ */
+export async function startTemporalDevServer(options: TemporalServerOptions = {}): Promise<TemporalServer> {
+  const cli = await locateTemporalCli(options.log ?? (() => undefined));
+  if (!cli) throw new Error('no Temporal CLI (TEMPORAL_CLI, temporal on PATH, or Go to build one) to start a dev server with');
+  return startDevServer(cli, options);
+}
+
 async function startDevServer(cli: string, options: TemporalServerOptions): Promise<TemporalServer> {
-  const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, httpPort, metricsPort] = [options.port ?? (await freePort()), await freePort(), await freePort()];
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
   args.push('--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'warn');
   let uiUrl: string | undefined;

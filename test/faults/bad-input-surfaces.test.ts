@@ -238,7 +238,7 @@ const apiCases: [string, Request][] = [
   ],
   [
     'status not one of online/offline/busy',
-    { method: 'PUT', url: () => '/api/status', body: () => ({ status: 'away' }) },
+    { method: 'PUT', url: () => '/api/me/status', body: () => ({ status: 'away' }) },
   ],
 ];
 

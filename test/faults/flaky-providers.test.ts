@@ -4,7 +4,6 @@
  * chosen by a seeded generator. Every message must be delivered, exactly once, with the retries
  * visible in Temporal's history as later attempts of the dispatch step.
  */
-import { randomUUID } from 'node:crypto';
 import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
 import { startSendLiveChatMessage } from '../../client';
 import { applyConfig } from '../../db/apply-config';
@@ -12,64 +11,24 @@ import { loadProviderConfig } from '../../infra/provider-config';
 import { seededRandom } from '../../sandbox/faults';
 import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
 import { telegramFaults } from '../../sandbox/telegram-stand-in';
-import { uniquePhone, uniqueTelegramChatId } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { reportFaultCase } from './support/fault-report';
+import { deliveriesByText, knowTelegramChats, providerWorld } from './support/provider-world';
 
 const SHARE = 0.3;
 const CONTACTS = 10;
-const KINDS = ['email', 'whatsapp', 'telegram'] as const;
-const PER_CONTACT_AND_KIND = 2;
 
 let sandbox: Sandbox;
 let channels: ConfiguredChannels;
 let harness: Harness;
-const s = randomUUID().slice(0, 8);
-const contacts = Array.from({ length: CONTACTS }, (_, i) => ({
-  id: `flaky-${s}-${i}`,
-  phone: uniquePhone(),
-  email: `flaky.${i}.${s}@example.com`,
-  chatId: uniqueTelegramChatId(),
-}));
+const world = providerWorld(CONTACTS);
 
 beforeAll(async () => {
   sandbox = await startSandbox();
   channels = createChannelAdapters(loadProviderConfig(sandbox.providers));
   harness = await startHarness({ channels: channels.adapters });
-  for (const contact of contacts) sandbox.telegram.knowChat(contact.chatId, { first_name: 'Customer' });
-  await applyConfig(harness.db, {
-    liveChats: [
-      {
-        id: `flaky-${s}`,
-        name: 'Support',
-        channels: [
-          {
-            id: `flaky-email-${s}`,
-            kind: 'email',
-            name: 'Support',
-            settings: { from: 'support@shop.example' },
-          },
-          {
-            id: `flaky-whatsapp-${s}`,
-            kind: 'whatsapp',
-            name: 'WhatsApp',
-            settings: { from: '+14155550100', templateContentSid: 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
-          },
-          { id: `flaky-telegram-${s}`, kind: 'telegram', name: 'Bot' },
-        ],
-      },
-    ],
-    contacts: contacts.map((c) => ({
-      id: c.id,
-      name: 'Customer',
-      accounts: [
-        { kind: 'phone' as const, value: c.phone },
-        { kind: 'telegram' as const, value: c.chatId },
-      ],
-      emails: [{ value: c.email }],
-    })),
-    telegramChats: contacts.map((c) => ({ channelId: `flaky-telegram-${s}`, chatId: c.chatId })),
-  });
+  knowTelegramChats(sandbox, world);
+  await applyConfig(harness.db, world.config);
 });
 
 afterAll(async () => {
@@ -102,41 +61,20 @@ test(`${SHARE * 100}% of provider calls fail transiently: all delivered once, th
         : { code: 421, message: '4.3.2 Service shutting down' },
   });
 
-  const requests = contacts.flatMap((contact, c) =>
-    KINDS.flatMap((kind) =>
-      Array.from({ length: PER_CONTACT_AND_KIND }, (_, n) => ({
-        kind,
-        workflowId: `flaky-${s}-${kind}-${c}-${n}`,
-        text: `Flaky run ${s}: update ${n + 1} for customer ${c} by ${kind}.`,
-        contact,
-      })),
-    ),
-  );
+  const requests = world.requests(CONTACTS * 3 * 2, 'Flaky run');
   const handles = await Promise.all(
     requests.map((r) =>
-      startSendLiveChatMessage(
-        harness.client,
-        {
-          liveChatId: `flaky-${s}`,
-          channelId: `flaky-${r.kind}-${s}`,
-          to: { contactId: r.contact.id },
-          text: r.text,
-          ...(r.kind === 'email' ? { subject: 'Your order' } : {}),
-        },
-        { taskQueue: harness.taskQueue, workflowId: r.workflowId },
-      ),
+      startSendLiveChatMessage(harness.client, r.input, {
+        taskQueue: harness.taskQueue,
+        workflowId: r.workflowId,
+      }),
     ),
   );
   const results = await Promise.all(handles.map((h) => h.result()));
   await sandbox.twilio.settled();
 
   // At the stand-ins: each text exactly once.
-  const deliveredTexts = [
-    ...sandbox.smtp.received.map((m) => m.text?.trim() ?? ''),
-    ...sandbox.twilio.received.map((m) => JSON.parse(m.contentVariables ?? '{}')['1'] ?? m.body ?? ''),
-    ...sandbox.telegram.sent.map((m) => m.text),
-  ];
-  const times = (text: string) => deliveredTexts.filter((t) => t === text).length;
+  const times = deliveriesByText(sandbox);
   const perRequest = requests.map((r) => times(r.text));
 
   // In the history: one message row per request, and the dispatch step's attempts.

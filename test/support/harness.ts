@@ -40,12 +40,14 @@ export interface HarnessOptions {
   /** Real channel adapters (pointed at the sandbox stand-ins) instead of the recording ones. */
   channels?: ChannelAdapters;
   rateLimits?: WorkerOptions['rateLimits'];
+  /** Another Temporal server than the run's (a test that restarts its own). */
+  temporalAddress?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   // Refusals are what many tests provoke; the worker's warning for each would bury the results.
   installRuntimeLogger('ERROR');
-  const address = required('LIVECHAT_TEST_TEMPORAL_ADDRESS');
+  const address = options.temporalAddress ?? required('LIVECHAT_TEST_TEMPORAL_ADDRESS');
   const db = createDb(required('LIVECHAT_TEST_DATABASE_URL'), {
     poolMax: Number(required('LIVECHAT_TEST_DATABASE_POOL_MAX')),
   });

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { LiveChatsConfig } from '../../../db/apply-config';
+import type { ChannelKind, SendLiveChatMessageInput } from '../../../domain/types';
+import type { Sandbox } from '../../../sandbox/start-sandbox';
+import { uniquePhone, uniqueTelegramChatId } from '../../support/fixtures';
+
+export const PROVIDER_KINDS = ['email', 'whatsapp', 'telegram'] as const;
+type ProviderKind = (typeof PROVIDER_KINDS)[number] & ChannelKind;
+
+/**
+ * A live chat with one channel of each provider kind (as the real adapters need them: a sender,
+ * a WhatsApp template) and `contacts` customers reachable on all three, for the fault cases that
+ * send through the real adapters to the stand-ins. Texts are unique per request, so deliveries can
+ * be counted at the stand-ins by text.
+ */
+export function providerWorld(contactCount: number) {
+  const s = randomUUID().slice(0, 8);
+  const liveChatId = `faults-${s}`;
+  const channelId = (kind: ProviderKind) => `faults-${kind}-${s}`;
+  const contacts = Array.from({ length: contactCount }, (_, i) => ({
+    id: `faults-${s}-${i}`,
+    phone: uniquePhone(),
+    email: `faults.${i}.${s}@example.com`,
+    chatId: uniqueTelegramChatId(),
+  }));
+  const config: LiveChatsConfig = {
+    liveChats: [
+      {
+        id: liveChatId,
+        name: 'Support',
+        channels: [
+          {
+            id: channelId('email'),
+            kind: 'email',
+            name: 'Support',
+            settings: { from: 'support@shop.example' },
+          },
+          {
+            id: channelId('whatsapp'),
+            kind: 'whatsapp',
+            name: 'WhatsApp',
+            settings: { from: '+14155550100', templateContentSid: 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
+          },
+          { id: channelId('telegram'), kind: 'telegram', name: 'Bot' },
+        ],
+      },
+    ],
+    contacts: contacts.map((c) => ({
+      id: c.id,
+      name: 'Customer',
+      accounts: [
+        { kind: 'phone' as const, value: c.phone },
+        { kind: 'telegram' as const, value: c.chatId },
+      ],
+      emails: [{ value: c.email }],
+    })),
+    telegramChats: contacts.map((c) => ({ channelId: channelId('telegram'), chatId: c.chatId })),
+  };
+
+  /** `count` requests spread over the contacts and the three kinds, each with a text of its own. */
+  const requests = (count: number, label: string) =>
+    Array.from({ length: count }, (_, i) => {
+      const kind = PROVIDER_KINDS[i % PROVIDER_KINDS.length]!;
+      const contact = contacts[Math.floor(i / PROVIDER_KINDS.length) % contacts.length]!;
+      const text = `${label} ${s}: update ${i + 1} by ${kind}.`;
+      const input: SendLiveChatMessageInput = {
+        liveChatId,
+        channelId: channelId(kind),
+        to: { contactId: contact.id },
+        text,
+        ...(kind === 'email' ? { subject: 'Your order' } : {}),
+      };
+      return { kind, text, input, workflowId: `${label.toLowerCase().replace(/\W+/g, '-')}-${s}-${i}` };
+    });
+
+  return { liveChatId, contacts, config, requests, channelId };
+}
+
+/** Lets the Telegram stand-in know every contact's chat (they wrote to the bot before). */
+export function knowTelegramChats(sandbox: Sandbox, world: ReturnType<typeof providerWorld>): void {
+  for (const contact of world.contacts) sandbox.telegram.knowChat(contact.chatId, { first_name: 'Customer' });
+}
+
+/** How many times each text reached a stand-in (WhatsApp templates carry the text as variable 1). */
+export function deliveriesByText(sandbox: Sandbox): (text: string) => number {
+  const texts = [
+    ...sandbox.smtp.received.map((m) => m.text?.trim() ?? ''),
+    ...sandbox.twilio.received.map(
+      (m) => (JSON.parse(m.contentVariables ?? '{}') as Record<string, string>)['1'] ?? m.body ?? '',
+    ),
+    ...sandbox.telegram.sent.map((m) => m.text),
+  ];
+  const counts = new Map<string, number>();
+  for (const text of texts) counts.set(text, (counts.get(text) ?? 0) + 1);
+  return (text) => counts.get(text) ?? 0;
+}

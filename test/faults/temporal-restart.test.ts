@@ -1,0 +1,108 @@
+/**
+ * The fault suite's "Temporal restarted": a dev server of this test's own, keeping its state in a
+ * SQLite file, is stopped while messages are in flight and started again on the same port and file.
+ * The worker and the client reconnect by themselves; every message must end up once in the history
+ * and once at the providers.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
+import { startSendLiveChatMessage } from '../../client';
+import { applyConfig } from '../../db/apply-config';
+import { freePort } from '../../infra/free-port';
+import { loadProviderConfig } from '../../infra/provider-config';
+import { startTemporalDevServer, type TemporalServer } from '../../infra/temporal-server';
+import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
+import { startHarness, type Harness } from '../support/harness';
+import { reportFaultCase } from './support/fault-report';
+import { deliveriesByText, knowTelegramChats, providerWorld } from './support/provider-world';
+
+const MESSAGES = 60;
+/** Stop the server once this many messages have reached the stand-ins. */
+const STOP_AFTER = 15;
+
+let sandbox: Sandbox;
+let channels: ConfiguredChannels;
+let harness: Harness;
+let server: TemporalServer | undefined;
+let dir: string;
+const world = providerWorld(10);
+
+async function waitFor(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'livechat-restart-'));
+  sandbox = await startSandbox();
+  // Slow answers keep messages in flight when the server goes away.
+  for (const faults of [sandbox.twilio.faults, sandbox.telegram.faults, sandbox.smtp.faults])
+    faults.latencyMs = 100;
+  channels = createChannelAdapters(loadProviderConfig(sandbox.providers));
+});
+
+afterAll(async () => {
+  await harness?.stop();
+  await server?.stop();
+  await channels?.close();
+  await sandbox?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test(`the Temporal server stopped and started with ${MESSAGES} messages in flight: none lost, none twice`, async () => {
+  const options = { dbFile: path.join(dir, 'temporal.sqlite'), port: await freePort() };
+  server = await startTemporalDevServer(options);
+  harness = await startHarness({ channels: channels.adapters, temporalAddress: server.address });
+  knowTelegramChats(sandbox, world);
+  await applyConfig(harness.db, world.config);
+
+  const requests = world.requests(MESSAGES, 'Restart run');
+  await Promise.all(
+    requests.map((r) =>
+      startSendLiveChatMessage(harness.client, r.input, {
+        taskQueue: harness.taskQueue,
+        workflowId: r.workflowId,
+      }),
+    ),
+  );
+  const delivered = () =>
+    sandbox.smtp.received.length + sandbox.twilio.received.length + sandbox.telegram.sent.length;
+  await waitFor(`${STOP_AFTER} deliveries`, 60_000, () => delivered() >= STOP_AFTER);
+
+  await server.stop();
+  const atStop = delivered();
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  server = await startTemporalDevServer(options);
+
+  // Every workflow started before the stop finishes after the start, from the same file.
+  const results = await Promise.all(
+    requests.map((r) => harness.client.workflow.getHandle(r.workflowId).result()),
+  );
+  await sandbox.twilio.settled();
+  const times = deliveriesByText(sandbox);
+  const perRequest = requests.map((r) => times(r.text));
+  const rows = await harness.db('messages').whereIn(
+    'id',
+    results.map((r) => r.messageId),
+  );
+  reportFaultCase({
+    case: 'Temporal restarted (dev server, SQLite file)',
+    requests: MESSAGES,
+    inHistory: rows.length,
+    doubledInHistory: rows.length - new Set(results.map((r) => r.messageId)).size,
+    delivered: perRequest.filter((n) => n >= 1).length,
+    doubledAtProvider: perRequest.filter((n) => n > 1).length,
+    lost: perRequest.filter((n) => n === 0).length,
+    notes: `stopped after ${atStop} deliveries, down 2 s`,
+  });
+
+  expect(atStop).toBeLessThan(MESSAGES);
+  expect(results.every((r) => r.status === 'sent')).toBe(true);
+  expect(rows).toHaveLength(MESSAGES);
+  expect(perRequest).toEqual(requests.map(() => 1));
+});
