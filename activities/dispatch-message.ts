@@ -12,6 +12,7 @@ import {
   leaseForDispatch,
   recordedProviderIds,
   releaseLease,
+  renewLease,
   type LeasedMessage,
 } from '../db/dispatch-lease';
 import { getMessage, markFailed, markSent } from '../db/messages';
@@ -23,8 +24,13 @@ export interface DispatchResult {
   providerMessageId: string | null;
 }
 
-/** Longer than the dispatch activity's start-to-close timeout (60 s), so a live attempt keeps it. */
-const LEASE_MS = 90_000;
+/**
+ * A live attempt renews its lease (and heartbeats to Temporal) every `RENEW_EVERY_MS` while it
+ * runs, so the lease only runs out `LEASE_MS` after an attempt died: that, and the dispatch step's
+ * heartbeat timeout (workflows/activity-options.ts), is how long a killed worker delays a send.
+ */
+const LEASE_MS = 30_000;
+const RENEW_EVERY_MS = 5_000;
 
 /**
  * Hands a pending message to its channel's adapter and records the outcome, in two round trips.
@@ -40,9 +46,31 @@ export async function dispatchMessage(
   channels: ChannelAdapters,
   messageId: string,
   now: () => Date,
+  /** Tells Temporal the attempt is alive (the activity's heartbeat); nothing outside an activity. */
+  keepAlive: () => void = () => undefined,
 ): Promise<DispatchResult> {
   const leased = await leaseForDispatch(db, messageId, LEASE_MS);
   if (!leased) return settledOrInProgress(db, messageId);
+  const renewal = setInterval(() => {
+    keepAlive();
+    renewLease(db, messageId, LEASE_MS).catch((error: unknown) =>
+      log.warn('could not renew the dispatch lease', { messageId, error: String(error) }),
+    );
+  }, RENEW_EVERY_MS);
+  try {
+    return await dispatchLeased(db, channels, leased, now);
+  } finally {
+    clearInterval(renewal);
+  }
+}
+
+async function dispatchLeased(
+  db: Knex,
+  channels: ChannelAdapters,
+  leased: LeasedMessage,
+  now: () => Date,
+): Promise<DispatchResult> {
+  const messageId = leased.id;
   let outcome: SendOutcome;
   try {
     const adapter = channels[leased.channel_kind];

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { ChannelAdapters } from '../channels/adapter';
 import type { Db } from '../db/knex';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
@@ -31,7 +32,9 @@ export function createActivities(deps: ActivityDeps) {
     prepareMessage: (input: PrepareMessageInput): Promise<PreparedMessage> =>
       asProcessFailure(() => prepareMessage(deps.db, input, clock())),
     dispatchMessage: (input: { messageId: string }): Promise<DispatchResult> =>
-      asProcessFailure(() => dispatchMessage(deps.db, deps.channels, input.messageId, clock)),
+      asProcessFailure(() =>
+        dispatchMessage(deps.db, deps.channels, input.messageId, clock, () => Context.current().heartbeat()),
+      ),
     startOperatorSession: (input: StartOperatorSessionInput): Promise<StartedSession> =>
       asProcessFailure(() => startOperatorSession(deps.db, input, clock())),
     recordOperatorReply: (input: RecordOperatorReplyInput): Promise<RecordedReply> =>

@@ -52,6 +52,15 @@ export async function leaseForDispatch(
   return result.rows[0];
 }
 
+/** Extends a live attempt's lease, while its provider call runs; no-op once the message is settled. */
+export async function renewLease(db: Knex, messageId: string, leaseMs: number): Promise<void> {
+  await db.raw(
+    `update messages set dispatch_lease_until = now() + make_interval(secs => :leaseSeconds)
+      where id = :messageId and status = 'pending'`,
+    { messageId, leaseSeconds: leaseMs / 1_000 },
+  );
+}
+
 /**
  * Gives the lease back after a failed attempt, so the retry need not wait for it to run out.
  * `notSent`: the provider answered that it did not take the message (a 429, a 5xx with an error

@@ -22,10 +22,9 @@ export function installRuntimeLogger(fallback: LogLevel): void {
   const logger = new DefaultLogger(level, (entry: LogEntry) => {
     if (!EXPECTED.includes(entry.message)) print.log(entry.level, entry.message, entry.meta);
   });
-  // Core's own lines (gRPC retries while a server is away, …) go through the same logger and level.
-  Runtime.install({
-    logger,
-    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
-  });
+  // Core's own lines (gRPC retries while a server is away, …) get the same level. They are not
+  // forwarded to our logger: a forwarding runtime holds the process open until its last worker or
+  // connection closes, and a process that installs it and never opens one would never exit.
+  Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: level, other: level } } } });
   installed = true;
 }

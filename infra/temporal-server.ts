@@ -50,12 +50,19 @@ export async function provisionTemporal(options: TemporalServerOptions = {}): Pr
  */
 export async function startTemporalDevServer(options: TemporalServerOptions = {}): Promise<TemporalServer> {
   const cli = await locateTemporalCli(options.log ?? (() => undefined));
-  if (!cli) throw new Error('no Temporal CLI (TEMPORAL_CLI, temporal on PATH, or Go to build one) to start a dev server with');
+  if (!cli)
+    throw new Error(
+      'no Temporal CLI (TEMPORAL_CLI, temporal on PATH, or Go to build one) to start a dev server with',
+    );
   return startDevServer(cli, options);
 }
 
 async function startDevServer(cli: string, options: TemporalServerOptions): Promise<TemporalServer> {
-  const [port, httpPort, metricsPort] = [options.port ?? (await freePort()), await freePort(), await freePort()];
+  const [port, httpPort, metricsPort] = [
+    options.port ?? (await freePort()),
+    await freePort(),
+    await freePort(),
+  ];
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
   args.push('--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'warn');
   let uiUrl: string | undefined;

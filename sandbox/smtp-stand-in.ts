@@ -159,6 +159,9 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
     },
   });
 
+  // A client that vanishes mid-session (a worker killed with pooled connections open) is the
+  // client's failure, not the stand-in's: without a listener the reset would crash the process.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

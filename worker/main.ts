@@ -42,6 +42,10 @@ async function run(): Promise<void> {
       telegram: providers.TELEGRAM_RATE_LIMIT,
     },
   });
+  // Supervisors and tests wait for this line: from here on the worker polls.
+  console.log(
+    `worker ready: polling ${config.LIVECHAT_TASK_QUEUE} and its dispatch queues (pid ${process.pid})`,
+  );
   try {
     await workers.run();
   } finally {

@@ -13,6 +13,9 @@ export const DATABASE_STEP: ActivityOptions = {
  */
 export const PROVIDER_STEP: ActivityOptions = {
   startToCloseTimeout: '60 seconds',
+  // A live attempt heartbeats every 5 s (activities/dispatch-message.ts): a killed worker's attempt
+  // is retried after this, not after the whole start-to-close timeout.
+  heartbeatTimeout: '20 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
 };

@@ -107,4 +107,56 @@ onAServer('database connections cut', () => {
       notes: `${cuts} cuts (pg_terminate_backend)`,
     });
   });
+
+  test('connections cut again and again while 60 messages flow: each once in the history and once at the provider', async () => {
+    const cutsBefore = cuts;
+    let flowing = true;
+    const cutting = (async () => {
+      while (flowing) {
+        await cutConnections();
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    const kinds = ['whatsapp', 'telegram'] as const;
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        harness.client.workflow.execute(sendLiveChatMessage, {
+          taskQueue: harness.taskQueue,
+          workflowId: `cut-flow-${world.liveChat}-${i}`,
+          args: [
+            {
+              liveChatId: world.liveChat,
+              channelId: world[kinds[i % 2]!],
+              to: { contactId: world.maria },
+              text: `Flowing update ${i} on your order.`,
+            },
+          ],
+        }),
+      ),
+    ).finally(() => {
+      flowing = false;
+    });
+    await cutting;
+    const ids = results.map((r) => r.messageId);
+    const deliveries = [...harness.outbox.whatsapp.received, ...harness.outbox.telegram.received]
+      .map((m) => m.messageId)
+      .filter((id) => ids.includes(id));
+    const rows = await harness.db('messages').whereIn('id', ids).select('id', 'status');
+    const delivered = new Set(deliveries);
+    reportFaultCase({
+      case: 'database connections cut (mid-run, every 250 ms)',
+      requests: 60,
+      inHistory: rows.length,
+      doubledInHistory: rows.length - new Set(ids).size,
+      delivered: delivered.size,
+      doubledAtProvider: deliveries.length - delivered.size,
+      lost: ids.filter((id) => !delivered.has(id)).length,
+      notes: `${cuts - cutsBefore} cuts (pg_terminate_backend)`,
+    });
+    expect(results.map((r) => r.status)).toEqual(Array(60).fill('sent'));
+    expect(new Set(ids).size).toBe(60);
+    expect(rows.map((r: { status: string }) => r.status)).toEqual(Array(60).fill('sent'));
+    expect(deliveries.sort()).toEqual([...ids].sort());
+    expect(cuts - cutsBefore).toBeGreaterThanOrEqual(2);
+  });
 });

@@ -42,6 +42,8 @@ export interface HarnessOptions {
   rateLimits?: WorkerOptions['rateLimits'];
   /** Another Temporal server than the run's (a test that restarts its own). */
   temporalAddress?: string;
+  /** False: no worker in this process (the test runs worker processes of its own on `taskQueue`). */
+  workers?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -60,17 +62,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const channels: ChannelAdapters = { ...outbox, ...options.channels };
   const taskQueue = `test-${randomUUID()}`;
   const dataConverter = liveChatDataConverter();
-  const nativeConnection = await NativeConnection.connect({ address });
-  const workers = await createWorkers({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    activities: (options.wrapActivities ?? ((a) => a))(createActivities({ db, channels })),
-    workflowBundlePath: required('LIVECHAT_TEST_WORKFLOW_BUNDLE'),
-    dataConverter,
-    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
-  });
-  const running = workers.run();
+  const stopWorkers = options.workers === false ? async () => undefined : await startWorkers();
+  async function startWorkers(): Promise<() => Promise<void>> {
+    const nativeConnection = await NativeConnection.connect({ address });
+    const workers = await createWorkers({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: (options.wrapActivities ?? ((a) => a))(createActivities({ db, channels })),
+      workflowBundlePath: required('LIVECHAT_TEST_WORKFLOW_BUNDLE'),
+      dataConverter,
+      ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    });
+    const running = workers.run();
+    return async () => {
+      workers.shutdown();
+      await running;
+      await nativeConnection.close();
+    };
+  }
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default', dataConverter });
   return {
@@ -79,10 +89,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     taskQueue,
     outbox,
     stop: async () => {
-      workers.shutdown();
-      await running;
+      await stopWorkers();
       await connection.close();
-      await nativeConnection.close();
       await db.destroy();
     },
   };
