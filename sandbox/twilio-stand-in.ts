@@ -263,14 +263,15 @@ export class TwilioStandIn {
       at,
     };
     this.received.push(message);
-    if (message.statusCallback) this.track(this.reportStatus(message, message.statusCallback));
     if (this.answersToLose > 0) {
       this.answersToLose -= 1;
       this.attempts.push({ to, status: 201, code: null, at });
       res.socket?.destroy();
-      return;
+    } else {
+      answer(201, this.messageResource(message));
     }
-    answer(201, this.messageResource(message));
+    // Twilio reports the status of what it took, whether or not its answer reached the sender.
+    if (message.statusCallback) this.track(this.reportStatus(message, message.statusCallback));
   }
 
   /** GET Messages.json: the account's messages, newest first, filtered by To and From, one page. */

@@ -151,6 +151,7 @@ test('inside the 24-hour window a process message goes out free-form once and re
   const row = await statusReaches(result.messageId, ['delivered', 'read']);
   expect(row).toMatchObject({ status: 'delivered', provider_message_id: sent[0]?.sid, failure_reason: null });
   // The stand-in signed its callbacks, and our server took every one.
+  await standIn.settled();
   const callbacks = standIn.callbacksSent.filter((c) => c.params['MessageSid'] === sent[0]?.sid);
   expect(callbacks.map((c) => [c.params['MessageStatus'], c.responseStatus])).toEqual([
     ['sent', 204],
