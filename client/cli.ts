@@ -45,6 +45,7 @@ import {
   type SentReport,
 } from './output';
 import { sendLiveChatMessage } from './send-live-chat-message';
+import { sendWithFallback } from './send-with-fallback';
 import { getSessionSummary, type SessionSummary } from './session-summary';
 
 /** What a command prints on success: as text, or as JSON with `--json`. */
@@ -107,12 +108,26 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
     .option('--var <key=value>', 'a template variable (repeatable)', collect, [])
     .option('--as <userId>', 'write on behalf of this operator or supervisor (default: the system)')
     .option('--reuse-open-session', "email: write into the address's open session instead of a new one")
+    .option(
+      '--fallback <channelId>',
+      'if --channel cannot reach the customer, try this channel next (repeatable, in order)',
+      collect,
+      [],
+    )
     .option('--id <workflowId>', 'workflow id, also the idempotency key (default: a new one)')
-    .action(async (options: SendOptions & { id?: string }) => {
-      const input = sendInputFromOptions(options);
+    .action(async (options: SendOptions & { id?: string; fallback: string[] }) => {
+      const { channelId, ...input } = sendInputFromOptions(options);
       const workflowId = options.id ?? `livechat-send-${randomUUID()}`;
       const client = await connections().temporal();
-      const result = await sendLiveChatMessage(client, input, { taskQueue: taskQueue(), workflowId });
+      const start = { taskQueue: taskQueue(), workflowId };
+      const result =
+        options.fallback.length > 0
+          ? await sendWithFallback(
+              client,
+              { ...input, channels: [options.channel, ...options.fallback] },
+              start,
+            )
+          : await sendLiveChatMessage(client, { ...input, ...(channelId ? { channelId } : {}) }, start);
       const session = await sessionOf(result.sessionId);
       const report: SentReport = {
         ...result,

@@ -1,6 +1,7 @@
 // Typed client functions for workflow designers, administrators and tools (the `livechat` CLI).
 export type { StartOptions } from './start-options';
 export { sendLiveChatMessage, startSendLiveChatMessage } from './send-live-chat-message';
+export { sendWithFallback } from './send-with-fallback';
 export { initiateSession, startInitiateSession } from './initiate-session';
 export {
   getHistory,

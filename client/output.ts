@@ -2,7 +2,7 @@
  * What the `livechat` CLI prints: one human-readable rendering and one JSON rendering per result,
  * and the exit code of a failure. Pure functions, unit-tested; the CLI only chooses and writes.
  */
-import type { InitiateSessionResult, SendLiveChatMessageResult } from '../domain/types';
+import type { FallbackAttempt, InitiateSessionResult, SendLiveChatMessageResult } from '../domain/types';
 import type { ConfigSummary } from './config-file';
 import type { DescribedFailure, FailureReport } from './failure';
 
@@ -16,6 +16,9 @@ export interface SentReport extends SendLiveChatMessageResult {
   /** From the database; absent when the session could not be read after sending. */
   sessionName?: string;
   account?: string;
+  /** With `--fallback`: every channel tried, in order, and the one that carried it. */
+  channelId?: string;
+  attempts?: FallbackAttempt[];
 }
 
 export interface InitiatedReport extends InitiateSessionResult {
@@ -32,7 +35,12 @@ export function toJson(value: unknown): string {
 export function formatSent(report: SentReport): string {
   const to = report.account !== undefined ? ` to ${report.account}` : '';
   const name = report.sessionName !== undefined ? ` ${JSON.stringify(report.sessionName)}` : '';
-  return `Sent${to} in session${name} (${report.sessionId}): ${report.status}`;
+  const refused = (report.attempts ?? [])
+    .filter((a) => a.outcome === 'refused')
+    .map((a) => `\n  not by ${a.channelId}: ${a.refusal?.type ?? 'refused'}: ${a.refusal?.message ?? ''}`)
+    .join('');
+  const by = report.attempts ? ` by ${report.channelId}` : '';
+  return `Sent${to}${by} in session${name} (${report.sessionId}): ${report.status}${refused}`;
 }
 
 /** e.g. `Started session "Order 1042" (0b1c…) with maria@example.com, assigned to anna; first message: sent`. */

@@ -343,6 +343,30 @@ export class DeliveryFailed extends LiveChatError<{
  * Every domain error, by type: the one list the rest is derived from. Add a class above, add it here;
  * a unit test checks that each key equals its class's name and `type`.
  */
+/**
+ * Send With Fallback tried every channel it was given and none reached the customer. Raised by the
+ * workflow itself (as an ApplicationFailure of this type, details `{ attempts }`); the class is here
+ * so tools and designers know the type.
+ */
+export class AllChannelsFailed extends LiveChatError<{ attempts: FallbackAttemptDetails[] }> {
+  constructor(details: { attempts: FallbackAttemptDetails[] }) {
+    super(
+      'AllChannelsFailed',
+      `None of the ${details.attempts.length} channels reached the customer: ${details.attempts
+        .map((a) => `${a.channelId} (${a.refusal?.type ?? 'refused'})`)
+        .join(', ')}.`,
+      details,
+    );
+  }
+}
+
+type FallbackAttemptDetails = {
+  channelId: string;
+  outcome: string;
+  refusal?: { type: string; message: string };
+  messageId?: string;
+};
+
 export const LIVE_CHAT_ERRORS = {
   OperatorOffline,
   NotAnOperator,
@@ -368,6 +392,7 @@ export const LIVE_CHAT_ERRORS = {
   TemplateVariableMissing,
   TemplateInvalid,
   DeliveryFailed,
+  AllChannelsFailed,
 } as const;
 
 export type LiveChatErrorType = keyof typeof LIVE_CHAT_ERRORS;

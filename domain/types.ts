@@ -84,6 +84,33 @@ export interface SendLiveChatMessageResult {
 }
 
 /**
+ * Send Live Chat Message over the first of several channels that reaches the customer: `channels`
+ * in order of preference (1 to 5, no repeats); the next one is tried when one cannot reach them (no
+ * account of its kind, an invalid number, a bot the person never wrote to or blocked, a provider's
+ * permanent refusal). A request that is wrong in itself (an unknown live chat, an empty text) is
+ * refused at once, not tried on the other channels.
+ */
+export interface SendWithFallbackInput extends Omit<SendLiveChatMessageInput, 'channelId'> {
+  channels: string[];
+}
+
+/** One channel tried by Send With Fallback, in order. */
+export interface FallbackAttempt {
+  channelId: string;
+  outcome: 'sent' | 'refused';
+  /** Why it could not be used: the refusal's type (`DeliveryFailed`, `ContactHasNoAccount`, …) and message. */
+  refusal?: { type: string; message: string };
+  /** The attempt's message, when it got as far as one (a refused delivery is in the history as failed). */
+  messageId?: string;
+}
+
+export interface SendWithFallbackResult extends SendLiveChatMessageResult {
+  /** The channel that carried the message. */
+  channelId: string;
+  attempts: FallbackAttempt[];
+}
+
+/**
  * The customer an operator starts a session with: a contact of the bound app (optionally which of its
  * fields), an account value, or a contact created on the spot (rule 3).
  */

@@ -16,6 +16,7 @@ import {
   orderReadyNotification,
   orderReadySignal,
   sendLiveChatMessage,
+  sendWithFallback,
 } from '../workflows';
 
 const OUT = path.join(__dirname, '..', 'test', 'replay', 'histories');
@@ -116,6 +117,22 @@ async function run(): Promise<void> {
       await save(
         'order-ready-child',
         stack.client.workflow.getHandle('replay-order-ready/notify/order-ready'),
+      );
+      // James has no Telegram account: the first channel is refused, the second carries it.
+      await save(
+        'send-with-fallback',
+        await stack.client.workflow.start(sendWithFallback, {
+          ...base,
+          workflowId: 'replay-fallback',
+          args: [
+            {
+              liveChatId: 'tech-support',
+              channels: ['support-telegram', 'support-whatsapp'],
+              to: { contactId: 'james' },
+              text: 'Your order #1042 is ready.',
+            },
+          ],
+        }),
       );
       fs.writeFileSync(path.join(OUT, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
     });

@@ -1,5 +1,6 @@
 // What the worker bundles and what workflow designers import.
 export { sendLiveChatMessage } from './send-live-chat-message';
+export { sendWithFallback } from './send-with-fallback';
 export { initiateSession } from './initiate-session';
 export { operatorReply } from './operator-reply';
 export { notifyCustomer } from './notify-customer';

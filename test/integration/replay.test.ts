@@ -22,6 +22,7 @@ test('a history of every workflow is checked in', () => {
       'order-ready.json',
       'send-live-chat-message-refused.json',
       'send-live-chat-message.json',
+      'send-with-fallback.json',
     ].sort(),
   );
 });

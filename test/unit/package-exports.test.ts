@@ -12,7 +12,7 @@ test('the package exports createActivities, the workers, the error types and the
   );
 });
 
-test('livechat-temporal/workflows exports the two processes, the operator reply, the one-line helper and the example', () => {
+test('livechat-temporal/workflows exports the two processes, the fallback send, the operator reply, the one-line helper and the example', () => {
   expect(Object.keys(workflows).sort()).toEqual(
     [
       'initiateSession',
@@ -22,6 +22,7 @@ test('livechat-temporal/workflows exports the two processes, the operator reply,
       'orderReadySignal',
       'orderStatusQuery',
       'sendLiveChatMessage',
+      'sendWithFallback',
     ].sort(),
   );
 });

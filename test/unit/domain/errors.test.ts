@@ -49,6 +49,16 @@ const examples: Record<LiveChatErrorType, () => LiveChatError> = {
       reason: 'bot was blocked by the user',
       providerCode: '403',
     }),
+  AllChannelsFailed: () =>
+    new errors.AllChannelsFailed({
+      attempts: [
+        {
+          channelId: 'whatsapp',
+          outcome: 'refused',
+          refusal: { type: 'DeliveryFailed', message: 'invalid number' },
+        },
+      ],
+    }),
 };
 
 describe('domain errors', () => {
