@@ -13,7 +13,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
 import { telegramFaults } from '../../sandbox/telegram-stand-in';
 import { startHarness, type Harness } from '../support/harness';
 import { reportFaultCase } from './support/fault-report';
-import { deliveriesByText, knowTelegramChats, providerWorld } from './support/provider-world';
+import { knowTelegramChats, outcomeCounts, providerWorld } from './support/provider-world';
 
 const SHARE = 0.3;
 const CONTACTS = 10;
@@ -71,17 +71,8 @@ test(`${SHARE * 100}% of provider calls fail transiently: all delivered once, th
     ),
   );
   const results = await Promise.all(handles.map((h) => h.result()));
-  await sandbox.twilio.settled();
-
-  // At the stand-ins: each text exactly once.
-  const times = deliveriesByText(sandbox);
-  const perRequest = requests.map((r) => times(r.text));
-
-  // In the history: one message row per request, and the dispatch step's attempts.
-  const rows = await harness.db('messages').whereIn(
-    'id',
-    results.map((r) => r.messageId),
-  );
+  // At the stand-ins each text exactly once; in the history one message row per request.
+  const { perRequest, counts } = await outcomeCounts(harness, sandbox, requests, results);
   let retries = 0;
   for (const handle of handles) {
     const history = await handle.fetchHistory();
@@ -97,16 +88,12 @@ test(`${SHARE * 100}% of provider calls fail transiently: all delivered once, th
   reportFaultCase({
     case: 'provider flaky (30% 5xx / 429 / SMTP 4xx)',
     requests: requests.length,
-    inHistory: rows.length,
-    doubledInHistory: rows.length - new Set(rows.map((r: { id: string }) => r.id)).size,
-    delivered: perRequest.filter((n) => n >= 1).length,
-    doubledAtProvider: perRequest.filter((n) => n > 1).length,
-    lost: perRequest.filter((n) => n === 0).length,
+    ...counts,
     notes: `${injected} calls failed on purpose; ${retries} retries in the histories`,
   });
 
   expect(results.every((r) => r.status === 'sent')).toBe(true);
-  expect(rows).toHaveLength(requests.length);
+  expect(counts.inHistory).toBe(requests.length);
   expect(perRequest).toEqual(requests.map(() => 1));
   // Faults were really injected and show as retries of the dispatch step in the history (an SDK may
   // absorb some itself, e.g. by reconnecting, so there may be fewer retries than faults, never more).

@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
-import { startSendLiveChatMessage } from '../../client';
 import { applyConfig } from '../../db/apply-config';
 import { freePort } from '../../infra/free-port';
 import { loadProviderConfig } from '../../infra/provider-config';
@@ -16,7 +15,14 @@ import { startTemporalDevServer, type TemporalServer } from '../../infra/tempora
 import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
 import { startHarness, type Harness } from '../support/harness';
 import { reportFaultCase } from './support/fault-report';
-import { deliveriesByText, knowTelegramChats, providerWorld } from './support/provider-world';
+import {
+  deliveredCount,
+  knowTelegramChats,
+  outcomeCounts,
+  providerWorld,
+  startAll,
+  waitFor,
+} from './support/provider-world';
 
 const MESSAGES = 60;
 /** Stop the server once this many messages have reached the stand-ins. */
@@ -28,14 +34,6 @@ let harness: Harness;
 let server: TemporalServer | undefined;
 let dir: string;
 const world = providerWorld(10);
-
-async function waitFor(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'livechat-restart-'));
@@ -62,16 +60,8 @@ test(`the Temporal server stopped and started with ${MESSAGES} messages in fligh
   await applyConfig(harness.db, world.config);
 
   const requests = world.requests(MESSAGES, 'Restart run');
-  await Promise.all(
-    requests.map((r) =>
-      startSendLiveChatMessage(harness.client, r.input, {
-        taskQueue: harness.taskQueue,
-        workflowId: r.workflowId,
-      }),
-    ),
-  );
-  const delivered = () =>
-    sandbox.smtp.received.length + sandbox.twilio.received.length + sandbox.telegram.sent.length;
+  await startAll(harness, requests);
+  const delivered = () => deliveredCount(sandbox);
   await waitFor(`${STOP_AFTER} deliveries`, 60_000, () => delivered() >= STOP_AFTER);
 
   await server.stop();
@@ -83,26 +73,16 @@ test(`the Temporal server stopped and started with ${MESSAGES} messages in fligh
   const results = await Promise.all(
     requests.map((r) => harness.client.workflow.getHandle(r.workflowId).result()),
   );
-  await sandbox.twilio.settled();
-  const times = deliveriesByText(sandbox);
-  const perRequest = requests.map((r) => times(r.text));
-  const rows = await harness.db('messages').whereIn(
-    'id',
-    results.map((r) => r.messageId),
-  );
+  const { perRequest, counts } = await outcomeCounts(harness, sandbox, requests, results);
   reportFaultCase({
     case: 'Temporal restarted (dev server, SQLite file)',
     requests: MESSAGES,
-    inHistory: rows.length,
-    doubledInHistory: rows.length - new Set(results.map((r) => r.messageId)).size,
-    delivered: perRequest.filter((n) => n >= 1).length,
-    doubledAtProvider: perRequest.filter((n) => n > 1).length,
-    lost: perRequest.filter((n) => n === 0).length,
+    ...counts,
     notes: `stopped after ${atStop} deliveries, down 2 s`,
   });
 
   expect(atStop).toBeLessThan(MESSAGES);
   expect(results.every((r) => r.status === 'sent')).toBe(true);
-  expect(rows).toHaveLength(MESSAGES);
+  expect(counts.inHistory).toBe(MESSAGES);
   expect(perRequest).toEqual(requests.map(() => 1));
 });

@@ -9,13 +9,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { startSendLiveChatMessage } from '../../../client';
 import { applyConfig } from '../../../db/apply-config';
 import { loadProviderConfig, secretsOf } from '../../../infra/provider-config';
 import { startSandbox, type Sandbox } from '../../../sandbox/start-sandbox';
 import { startHarness, type Harness } from '../../support/harness';
 import { reportFaultCase } from '../support/fault-report';
-import { deliveriesByText, knowTelegramChats, providerWorld } from '../support/provider-world';
+import {
+  deliveredCount,
+  deliveriesByText,
+  knowTelegramChats,
+  providerWorld,
+  startAll,
+  waitFor,
+} from '../support/provider-world';
 
 const MESSAGES = Number(process.env.LIVECHAT_FAULTS_KILL_MESSAGES ?? 500);
 const KILL_AFTER = Math.ceil(MESSAGES / 4);
@@ -60,14 +66,6 @@ function startWorker(env: NodeJS.ProcessEnv): WorkerProcess {
   return { child, ready, exited, output: () => output };
 }
 
-async function waitFor(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 beforeAll(async () => {
   sandbox = await startSandbox();
   // Answers take a while, as a real provider's do: the kill finds sends in flight.
@@ -99,16 +97,8 @@ test(`a worker SIGKILLed with ${MESSAGES} messages in flight, then a new one: no
   await first.ready;
 
   const requests = world.requests(MESSAGES, 'Kill run');
-  await Promise.all(
-    requests.map((r) =>
-      startSendLiveChatMessage(harness.client, r.input, {
-        taskQueue: harness.taskQueue,
-        workflowId: r.workflowId,
-      }),
-    ),
-  );
-  const delivered = () =>
-    sandbox.smtp.received.length + sandbox.twilio.received.length + sandbox.telegram.sent.length;
+  await startAll(harness, requests);
+  const delivered = () => deliveredCount(sandbox);
   await waitFor(`${KILL_AFTER} deliveries`, 300_000, () => delivered() >= KILL_AFTER);
   first.child.kill('SIGKILL');
   expect(await first.exited).toBe('SIGKILL');

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { LiveChatsConfig } from '../../../db/apply-config';
 import type { ChannelKind, SendLiveChatMessageInput } from '../../../domain/types';
+import { startSendLiveChatMessage } from '../../../client';
 import type { Sandbox } from '../../../sandbox/start-sandbox';
+import type { Harness } from '../../support/harness';
 import { uniquePhone, uniqueTelegramChatId } from '../../support/fixtures';
 
 export const PROVIDER_KINDS = ['email', 'whatsapp', 'telegram'] as const;
@@ -93,4 +95,57 @@ export function deliveriesByText(sandbox: Sandbox): (text: string) => number {
   const counts = new Map<string, number>();
   for (const text of texts) counts.set(text, (counts.get(text) ?? 0) + 1);
   return (text) => counts.get(text) ?? 0;
+}
+
+/** Messages the stand-ins hold, all providers together. */
+export function deliveredCount(sandbox: Sandbox): number {
+  return sandbox.smtp.received.length + sandbox.twilio.received.length + sandbox.telegram.sent.length;
+}
+
+/** Starts every request's workflow at once, without waiting for results. */
+export async function startAll(
+  harness: Harness,
+  requests: ReturnType<ReturnType<typeof providerWorld>['requests']>,
+): Promise<void> {
+  await Promise.all(
+    requests.map((r) =>
+      startSendLiveChatMessage(harness.client, r.input, {
+        taskQueue: harness.taskQueue,
+        workflowId: r.workflowId,
+      }),
+    ),
+  );
+}
+
+/** What a case counts at its end: message rows in the history, and deliveries per request at the stand-ins. */
+export async function outcomeCounts(
+  harness: Harness,
+  sandbox: Sandbox,
+  requests: { text: string }[],
+  results: { messageId: string }[],
+) {
+  await sandbox.twilio.settled();
+  const times = deliveriesByText(sandbox);
+  const perRequest = requests.map((r) => times(r.text));
+  const ids = results.map((r) => r.messageId);
+  const rows = await harness.db('messages').whereIn('id', ids);
+  return {
+    perRequest,
+    counts: {
+      inHistory: rows.length,
+      doubledInHistory: rows.length - new Set(ids).size,
+      delivered: perRequest.filter((n) => n >= 1).length,
+      doubledAtProvider: perRequest.filter((n) => n > 1).length,
+      lost: perRequest.filter((n) => n === 0).length,
+    },
+  };
+}
+
+/** Polls until `done`; a bounded wait for a condition, never a timing assertion. */
+export async function waitFor(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
