@@ -5,8 +5,8 @@
  * (one row per idempotency key) and delivered at least once. What may happen, and is counted and
  * reported rather than hidden: a worker killed after the provider accepted a message but before
  * the database recorded it leaves the message pending, and the survivor delivers it again once
- * Temporal gives up on the dead worker's attempt (the dispatch activity's 60 s start-to-close
- * timeout, workflows/activity-options.ts). The report goes to test/artifacts/.
+ * Temporal gives up on the dead worker's attempt (the dispatch activity's 20 s heartbeat
+ * timeout, workflows/activity-options.ts) and its 30 s lease has run out. The report goes to test/artifacts/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
