@@ -344,9 +344,8 @@ export class DeliveryFailed extends LiveChatError<{
  * a unit test checks that each key equals its class's name and `type`.
  */
 /**
- * Send With Fallback tried every channel it was given and none reached the customer. Raised by the
- * workflow itself (as an ApplicationFailure of this type, details `{ attempts }`); the class is here
- * so tools and designers know the type.
+ * Send With Fallback tried every channel it was given and none reached the customer. The workflow
+ * builds it for its message and details and throws it as an ApplicationFailure of this type.
  */
 export class AllChannelsFailed extends LiveChatError<{ attempts: FallbackAttemptDetails[] }> {
   constructor(details: { attempts: FallbackAttemptDetails[] }) {

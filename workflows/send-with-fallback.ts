@@ -1,4 +1,5 @@
 import { ApplicationFailure, ChildWorkflowFailure, executeChild, workflowInfo } from '@temporalio/workflow';
+import { AllChannelsFailed } from '../domain/errors';
 import type { FallbackAttempt, SendWithFallbackInput, SendWithFallbackResult } from '../domain/types';
 import { requireInput } from './require-input';
 import { sendLiveChatMessage } from './send-live-chat-message';
@@ -61,13 +62,13 @@ export async function sendWithFallback(input: SendWithFallbackInput): Promise<Se
       });
     }
   }
+  // Thrown as an ApplicationFailure: a plain error would fail the workflow task, retried forever.
+  const failed = new AllChannelsFailed({ attempts });
   throw ApplicationFailure.create({
-    type: 'AllChannelsFailed',
+    type: failed.type,
     nonRetryable: true,
-    message: `None of the ${channels.length} channels reached the customer: ${attempts
-      .map((a) => `${a.channelId} (${a.refusal?.type ?? 'refused'})`)
-      .join(', ')}.`,
-    details: [{ attempts }],
+    message: failed.message,
+    details: [failed.details],
   });
 }
 

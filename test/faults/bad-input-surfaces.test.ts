@@ -11,13 +11,13 @@ import { LIVE_CHAT_ERRORS } from '../../domain/errors';
 import { startHarness, type Harness } from '../support/harness';
 import { footprint } from '../support/refusals';
 import { startWorkspace, type Workspace } from '../support/workspace';
-import { reportFaultCase } from './support/fault-report';
+import { RefusalTally, reportFaultCase } from './support/fault-report';
 
 let harness: Harness;
 let workspace: Workspace;
 let cookie: string;
 const saved: Record<string, string | undefined> = {};
-const tally = { cli: { requests: 0, refused: 0, changed: 0 }, api: { requests: 0, refused: 0, changed: 0 } };
+const tally = { cli: new RefusalTally(), api: new RefusalTally() };
 
 const SQL = "'; drop table sessions; --";
 const MEGABYTE = 'x'.repeat(1024 * 1024);
@@ -166,16 +166,18 @@ const cliCases: [string, Args][] = [
 test.each(cliCases)(
   'livechat: %s is refused with a typed error (exit 2) and changes nothing',
   async (_name, args) => {
-    tally.cli.requests++;
-    const before = await footprint(harness);
-    const run = await livechat(args());
-    const after = await footprint(harness);
-    if (JSON.stringify(after) !== JSON.stringify(before)) tally.cli.changed++;
-    const answer = JSON.parse(run.printed) as { error?: { type?: string; message?: string } };
-    expect({ code: run.code, typed: TYPES.has(answer.error?.type ?? '') }).toEqual({ code: 2, typed: true });
-    expect(answer.error?.message).toEqual(expect.any(String));
-    expect(after).toEqual(before);
-    tally.cli.refused++;
+    await tally.cli.expectRefused(
+      () => footprint(harness),
+      () => livechat(args()),
+      (run) => {
+        const answer = JSON.parse(run.printed) as { error?: { type?: string; message?: string } };
+        expect({ code: run.code, typed: TYPES.has(answer.error?.type ?? '') }).toEqual({
+          code: 2,
+          typed: true,
+        });
+        expect(answer.error?.message).toEqual(expect.any(String));
+      },
+    );
   },
 );
 
@@ -261,23 +263,23 @@ function resolve(body: unknown): unknown {
 test.each(apiCases)(
   'HTTP API: %s is refused with a typed 4xx and changes nothing',
   async (_name, request) => {
-    tally.api.requests++;
-    const before = await footprint(harness);
     const body = request.raw ? (request.body() as string) : JSON.stringify(resolve(request.body()));
-    const answer = await workspace.app.inject({
-      method: request.method,
-      url: request.url(),
-      headers: { cookie, 'content-type': 'application/json' },
-      payload: body,
-    });
-    const after = await footprint(harness);
-    if (JSON.stringify(after) !== JSON.stringify(before)) tally.api.changed++;
-    expect(answer.statusCode).toBeGreaterThanOrEqual(400);
-    expect(answer.statusCode).toBeLessThan(500);
-    const parsed = answer.json<{ error?: { type?: string; message?: string } }>();
-    expect(parsed.error?.type).toMatch(/^[A-Z][A-Za-z]+$/);
-    expect(parsed.error?.message).toEqual(expect.any(String));
-    expect(after).toEqual(before);
-    tally.api.refused++;
+    await tally.api.expectRefused(
+      () => footprint(harness),
+      () =>
+        workspace.app.inject({
+          method: request.method,
+          url: request.url(),
+          headers: { cookie, 'content-type': 'application/json' },
+          payload: body,
+        }),
+      (answer) => {
+        expect(answer.statusCode).toBeGreaterThanOrEqual(400);
+        expect(answer.statusCode).toBeLessThan(500);
+        const parsed = answer.json<{ error?: { type?: string; message?: string } }>();
+        expect(parsed.error?.type).toMatch(/^[A-Z][A-Za-z]+$/);
+        expect(parsed.error?.message).toEqual(expect.any(String));
+      },
+    );
   },
 );

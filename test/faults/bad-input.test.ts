@@ -9,7 +9,7 @@ import type { InitiateSessionInput, SendLiveChatMessageInput } from '../../domai
 import { createWorld, type World } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { footprint, refusalOf, type Refusal } from '../support/refusals';
-import { reportFaultCase } from './support/fault-report';
+import { RefusalTally, reportFaultCase } from './support/fault-report';
 
 let harness: Harness;
 /** The world the requests are aimed at, and another live chat's world for "not yours" cases. */
@@ -21,22 +21,19 @@ beforeAll(async () => {
   w = await createWorld(harness.db);
   other = await createWorld(harness.db);
 });
-const tally = { requests: 0, refused: 0, changed: 0 };
+const tally = new RefusalTally();
 afterAll(async () => {
   reportFaultCase({ case: 'bad input: client (workflows)', ...tally });
   await harness.stop();
 });
 
 /** Runs a request that must be refused, counting it for the suite's table, and checks it left nothing behind. */
-async function expectRefusedWithoutTrace(start: () => Promise<unknown>): Promise<Refusal> {
-  tally.requests++;
-  const before = await footprint(harness);
-  const refusal = await refusalOf(start());
-  const after = await footprint(harness);
-  if (JSON.stringify(after) !== JSON.stringify(before)) tally.changed++;
-  expect(after).toEqual(before);
-  tally.refused++;
-  return refusal;
+function expectRefusedWithoutTrace(start: () => Promise<unknown>): Promise<Refusal> {
+  return tally.expectRefused(
+    () => footprint(harness),
+    () => refusalOf(start()),
+    () => undefined,
+  );
 }
 
 const SQL = "'; drop table sessions; --";
