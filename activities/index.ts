@@ -1,8 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { ChannelAdapters } from '../channels/adapter';
+import { bulkRecipientsAfter, finishBulkRun, recordBulkOutcomes, type BulkOutcome } from '../db/bulk-runs';
 import type { Db } from '../db/knex';
+import type { BulkRecipient } from '../domain/types';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
+import { planBulk, type PlanBulkInput, type PlannedBulk } from './plan-bulk';
 import { prepareMessage, type PrepareMessageInput, type PreparedMessage } from './prepare-message';
 import {
   recordOperatorReply,
@@ -39,6 +42,19 @@ export function createActivities(deps: ActivityDeps) {
       asProcessFailure(() => startOperatorSession(deps.db, input, clock())),
     recordOperatorReply: (input: RecordOperatorReplyInput): Promise<RecordedReply> =>
       asProcessFailure(() => recordOperatorReply(deps.db, input, clock())),
+    planBulk: (input: PlanBulkInput): Promise<PlannedBulk> =>
+      asProcessFailure(() => planBulk(deps.db, input)),
+    /** The next page of a bulk run's audience. */
+    bulkRecipientsAfter: (input: {
+      bulkId: string;
+      after: number;
+      limit: number;
+    }): Promise<{ position: number; recipient: BulkRecipient }[]> =>
+      bulkRecipientsAfter(deps.db, input.bulkId, input.after, input.limit),
+    recordBulkOutcomes: (input: { bulkId: string; outcomes: BulkOutcome[] }): Promise<void> =>
+      recordBulkOutcomes(deps.db, input.bulkId, input.outcomes),
+    finishBulk: (input: { bulkId: string; state: 'completed' | 'cancelled' }): Promise<void> =>
+      finishBulkRun(deps.db, input.bulkId, input.state, clock()),
   };
 }
 
@@ -51,4 +67,7 @@ export type {
   StartedSession,
   RecordOperatorReplyInput,
   RecordedReply,
+  PlanBulkInput,
+  PlannedBulk,
+  BulkOutcome,
 };

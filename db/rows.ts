@@ -1,6 +1,7 @@
 import type {
   AccountKind,
   AuthorKind,
+  BulkRecipient,
   ChannelKind,
   DeliveryStatus,
   MemberRole,
@@ -101,4 +102,24 @@ export interface MessageRow {
   created_at: Date;
   updated_at: Date;
   sent_at: Date | null;
+}
+
+export interface BulkRunRow {
+  id: string;
+  live_chat_id: string;
+  channel_id: string;
+  total: number;
+  state: 'running' | 'completed' | 'cancelled';
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+export interface BulkRecipientRow {
+  bulk_id: string;
+  position: number;
+  recipient: BulkRecipient;
+  status: 'pending' | 'sent' | 'failed' | 'cancelled';
+  message_id: string | null;
+  failure_type: string | null;
+  failure_reason: string | null;
 }

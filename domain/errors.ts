@@ -340,10 +340,6 @@ export class DeliveryFailed extends LiveChatError<{
 }
 
 /**
- * Every domain error, by type: the one list the rest is derived from. Add a class above, add it here;
- * a unit test checks that each key equals its class's name and `type`.
- */
-/**
  * Send With Fallback tried every channel it was given and none reached the customer. The workflow
  * builds it for its message and details and throws it as an ApplicationFailure of this type.
  */
@@ -359,6 +355,44 @@ export class AllChannelsFailed extends LiveChatError<{ attempts: FallbackAttempt
   }
 }
 
+export class EmptyAudience extends LiveChatError<{
+  liveChatId: string;
+  channelId: string;
+  where?: Record<string, string | number | boolean>;
+}> {
+  constructor(details: {
+    liveChatId: string;
+    channelId: string;
+    where?: Record<string, string | number | boolean>;
+  }) {
+    super(
+      'EmptyAudience',
+      `No contact of live chat ${quote(details.liveChatId)}'s bound app has an account for channel ` +
+        `${quote(details.channelId)}${details.where ? ` and matches ${JSON.stringify(details.where)}` : ''}: ` +
+        'the bulk notification would send nothing.',
+      details,
+    );
+  }
+}
+
+export class BulkNotFound extends LiveChatError<{ bulkId: string }> {
+  constructor(details: { bulkId: string }) {
+    super('BulkNotFound', `There is no bulk notification ${quote(details.bulkId)}.`, details);
+  }
+}
+
+/** Pause, resume or cancel of a bulk notification that has already ended. */
+export class BulkAlreadyFinished extends LiveChatError<{ bulkId: string; state: string }> {
+  constructor(details: { bulkId: string; state: string }) {
+    super(
+      'BulkAlreadyFinished',
+      `Bulk notification ${quote(details.bulkId)} has already ended (${details.state}); ` +
+        'there is nothing left to pause, resume or cancel.',
+      details,
+    );
+  }
+}
+
 type FallbackAttemptDetails = {
   channelId: string;
   outcome: string;
@@ -366,6 +400,10 @@ type FallbackAttemptDetails = {
   messageId?: string;
 };
 
+/**
+ * Every domain error, by type: the one list the rest is derived from. Add a class above, add it here;
+ * a unit test checks that each key equals its class's name and `type`.
+ */
 export const LIVE_CHAT_ERRORS = {
   OperatorOffline,
   NotAnOperator,
@@ -392,6 +430,9 @@ export const LIVE_CHAT_ERRORS = {
   TemplateInvalid,
   DeliveryFailed,
   AllChannelsFailed,
+  EmptyAudience,
+  BulkNotFound,
+  BulkAlreadyFinished,
 } as const;
 
 export type LiveChatErrorType = keyof typeof LIVE_CHAT_ERRORS;

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { InvalidInput } from './errors';
-import type { InitiateSessionInput, OperatorReplyInput, SendLiveChatMessageInput } from './types';
+import type {
+  BulkNotifyInput,
+  InitiateSessionInput,
+  OperatorReplyInput,
+  SendLiveChatMessageInput,
+} from './types';
 
 const id = z.string().trim().min(1).max(200);
 
@@ -90,4 +95,50 @@ export const OperatorReplyInputSchema = z.strictObject({
 
 export function parseOperatorReplyInput(raw: unknown): OperatorReplyInput {
   return parseInput(OperatorReplyInputSchema, raw);
+}
+
+/** At most this many recipients in a list (the list travels in the workflow's first event); more through a query. */
+export const MAX_BULK_LIST = 10_000;
+export const MAX_BULK_CONCURRENCY = 200;
+
+const BulkAudienceSchema = z.union([
+  z.strictObject({
+    recipients: z
+      .array(
+        z.union([
+          z.strictObject({ contactId: id, field: z.string().min(1).max(200).optional() }),
+          z.strictObject({ account: z.string().min(1).max(320) }),
+        ]),
+      )
+      .min(1, 'give at least one recipient')
+      .max(MAX_BULK_LIST, `at most ${MAX_BULK_LIST} recipients in a list; select more with a query`),
+  }),
+  z.strictObject({
+    query: z.strictObject({
+      where: z
+        .record(z.string().min(1).max(100), z.union([z.string().max(1_000), z.number(), z.boolean()]))
+        .optional(),
+    }),
+  }),
+]);
+
+/** The shape of a Bulk Notify request: the message part is Send Live Chat Message's. */
+export const BulkNotifyInputSchema = z.strictObject({
+  ...SendLiveChatMessageInputSchema.pick({
+    liveChatId: true,
+    text: true,
+    subject: true,
+    variables: true,
+    whatsappTemplate: true,
+    author: true,
+    idempotencyKey: true,
+  }).shape,
+  channelId: id,
+  audience: BulkAudienceSchema,
+  concurrency: z.number().int().min(1).max(MAX_BULK_CONCURRENCY).optional(),
+  continueAsNewAfterEvents: z.number().int().min(200).max(40_000).optional(),
+});
+
+export function parseBulkNotifyInput(raw: unknown): BulkNotifyInput {
+  return parseInput(BulkNotifyInputSchema, raw);
 }

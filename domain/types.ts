@@ -141,3 +141,60 @@ export interface InitiateSessionResult {
   /** The first message, when one was given. */
   firstMessage?: { messageId: string; status: DeliveryStatus };
 }
+
+/** One recipient of a bulk notification: a contact of the bound app (optionally which field), or an account. */
+export type BulkRecipient = { contactId: string; field?: string } | { account: string };
+
+/**
+ * Who a bulk notification goes to: a list (at most 10 000; more through a query), or every
+ * contact of the live chat's bound app that has an account of the channel's kind, optionally only
+ * those whose other fields (`contacts.data`) equal every value of `where`.
+ */
+export type BulkAudience =
+  { recipients: BulkRecipient[] } | { query: { where?: Record<string, string | number | boolean> } };
+
+/**
+ * Bulk Notify: the same message (a template with shared `variables`) to many customers on one
+ * channel, each as its own Send Live Chat Message step (own session rules, own idempotency key), at
+ * most `concurrency` at a time. Pausable, resumable and cancellable while it runs.
+ */
+export interface BulkNotifyInput {
+  liveChatId: string;
+  channelId: string;
+  audience: BulkAudience;
+  text: string;
+  subject?: string;
+  variables?: Record<string, string | number | boolean>;
+  whatsappTemplate?: { contentSid: string; variables?: Record<string, string> };
+  author?: ProcessAuthor;
+  /** Sends in flight at once, 1 to 200 (default 20); the channel's rate limit still holds. */
+  concurrency?: number;
+  /** Default: the workflow id; each recipient's key is this plus its position. */
+  idempotencyKey?: string;
+  /**
+   * The process continues as new when its history nears this many events (default 8 000, from 200
+   * to 40 000): lower it where histories must stay small; each run then covers fewer recipients.
+   */
+  continueAsNewAfterEvents?: number;
+}
+
+export type BulkState = 'running' | 'paused' | 'cancelling' | 'cancelled' | 'completed';
+
+/** What the progress query and every pause / resume / cancel answer with. */
+export interface BulkProgress {
+  bulkId: string;
+  state: BulkState;
+  total: number;
+  sent: number;
+  failed: number;
+  /** Not sent yet (including those in flight); after a cancel, those that never will be. */
+  pending: number;
+  /** Refusals by type (`ContactHasNoAccount`, `DeliveryFailed`, …). */
+  failuresByType: Record<string, number>;
+  /** How many times the process continued as new to keep its history small. */
+  continuedAsNew: number;
+}
+
+export interface BulkNotifyResult extends BulkProgress {
+  state: 'completed' | 'cancelled';
+}

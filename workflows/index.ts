@@ -6,3 +6,10 @@ export { operatorReply } from './operator-reply';
 export { notifyCustomer } from './notify-customer';
 export { orderReadyNotification, orderReadySignal, orderStatusQuery } from './examples/order-ready';
 export type { OrderReady, OrderReadyNotificationInput } from './examples/order-ready';
+export { bulkNotify } from './bulk-notify';
+export {
+  bulkProgressQuery,
+  pauseBulkUpdate,
+  resumeBulkUpdate,
+  cancelBulkUpdate,
+} from './bulk-notify-messages';

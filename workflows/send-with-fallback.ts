@@ -1,6 +1,7 @@
-import { ApplicationFailure, ChildWorkflowFailure, executeChild, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, workflowInfo } from '@temporalio/workflow';
 import { AllChannelsFailed } from '../domain/errors';
 import type { FallbackAttempt, SendWithFallbackInput, SendWithFallbackResult } from '../domain/types';
+import { refusalOf } from './refusal-of';
 import { requireInput } from './require-input';
 import { sendLiveChatMessage } from './send-live-chat-message';
 
@@ -78,23 +79,5 @@ function channelListProblem(channels: unknown): string | undefined {
   if (!channels.every((c) => typeof c === 'string' && c.trim() !== '' && c.length <= 200))
     return 'each channel is a channel id';
   if (new Set(channels).size !== channels.length) return 'a channel is given twice';
-  return undefined;
-}
-
-/** The domain refusal a child failed with: its type, message, and the message it concerned. */
-function refusalOf(error: unknown): { type: string; message: string; messageId?: string } | undefined {
-  if (!(error instanceof ChildWorkflowFailure)) return undefined;
-  let cause: unknown = error.cause;
-  while (cause instanceof Error) {
-    if (cause instanceof ApplicationFailure && cause.type) {
-      const details = cause.details?.[0] as { messageId?: unknown } | undefined;
-      return {
-        type: cause.type,
-        message: cause.message,
-        ...(typeof details?.messageId === 'string' ? { messageId: details.messageId } : {}),
-      };
-    }
-    cause = cause.cause;
-  }
   return undefined;
 }

@@ -59,6 +59,10 @@ const examples: Record<LiveChatErrorType, () => LiveChatError> = {
         },
       ],
     }),
+  EmptyAudience: () =>
+    new errors.EmptyAudience({ liveChatId: 'lc1', channelId: 'wa', where: { city: 'Berlin' } }),
+  BulkNotFound: () => new errors.BulkNotFound({ bulkId: 'bulk-1' }),
+  BulkAlreadyFinished: () => new errors.BulkAlreadyFinished({ bulkId: 'bulk-1', state: 'completed' }),
 };
 
 describe('domain errors', () => {
