@@ -29,11 +29,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('failure_type');
     t.text('failure_reason');
     t.primary(['bulk_id', 'position']);
-    t.check(
-      `status in ('pending', 'sent', 'failed', 'cancelled')`,
-      [],
-      'bulk_recipients_status_check',
-    );
+    t.check(`status in ('pending', 'sent', 'failed', 'cancelled')`, [], 'bulk_recipients_status_check');
   });
 }
 
