@@ -4,6 +4,8 @@
  */
 import type {
   AccountValue,
+  BulkNotifyInput,
+  BulkRecipient,
   InitiateSessionInput,
   Recipient,
   SendLiveChatMessageInput,
@@ -78,12 +80,15 @@ function onlyWith(flag: string, value: unknown, required: string, present: boole
 }
 
 /** `--var key=value` (repeatable) as template variables; the value may itself contain `=`. */
-export function parseVariables(pairs: readonly string[] = []): Record<string, string> | undefined {
+export function parseVariables(
+  pairs: readonly string[] = [],
+  flag = '--var',
+): Record<string, string> | undefined {
   if (pairs.length === 0) return undefined;
   const variables: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
-    if (at <= 0) throw new UsageError(`--var takes key=value, not ${JSON.stringify(pair)}`);
+    if (at <= 0) throw new UsageError(`${flag} takes key=value, not ${JSON.stringify(pair)}`);
     variables[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return variables;
@@ -165,4 +170,82 @@ export function historyQueryFromOptions(options: HistoryOptions): HistoryQuery {
   if (key === 'session') return { session: value };
   if (key === 'contact') return { contact: value };
   return { account: value };
+}
+
+/** Options of `livechat bulk start`. */
+export interface BulkOptions {
+  liveChat: string;
+  channel: string;
+  contact: string[];
+  account: string[];
+  contactsFile?: string;
+  accountsFile?: string;
+  all?: boolean;
+  where: string[];
+  text: string;
+  subject?: string;
+  var?: string[];
+  as?: string;
+  concurrency?: string;
+}
+
+/** The lines of a recipients file that are not empty or comments (`#`). */
+function listedIn(contents: string): string[] {
+  return contents
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/**
+ * `livechat bulk start`'s audience is exactly one of: `--contact` / `--account` (repeatable, may be
+ * mixed), `--contacts-file` / `--accounts-file` (one per line), or `--all` (the bound app's contacts
+ * with an account of the channel's kind, narrowed by `--where key=value`).
+ */
+export function bulkInputFromOptions(
+  options: BulkOptions,
+  readFile: (path: string) => string,
+): BulkNotifyInput {
+  const given = [
+    options.contact.length + options.account.length > 0 ? '--contact/--account' : undefined,
+    options.contactsFile !== undefined ? '--contacts-file' : undefined,
+    options.accountsFile !== undefined ? '--accounts-file' : undefined,
+    options.all ? '--all' : undefined,
+  ].filter((flag) => flag !== undefined);
+  if (given.length === 0)
+    throw new UsageError(
+      'give the recipients: --contact/--account, --contacts-file, --accounts-file or --all',
+    );
+  if (given.length > 1) throw new UsageError(`give only one of ${given.join(', ')}`);
+  if (options.where.length > 0 && !options.all) throw new UsageError('--where goes with --all');
+  let audience: BulkNotifyInput['audience'];
+  if (options.all) {
+    const where = parseVariables(options.where, '--where');
+    audience = { query: where ? { where } : {} };
+  } else {
+    const recipients: BulkRecipient[] =
+      options.contactsFile !== undefined
+        ? listedIn(readFile(options.contactsFile)).map((contactId) => ({ contactId }))
+        : options.accountsFile !== undefined
+          ? listedIn(readFile(options.accountsFile)).map((account) => ({ account }))
+          : [
+              ...options.contact.map((contactId) => ({ contactId })),
+              ...options.account.map((account) => ({ account })),
+            ];
+    audience = { recipients };
+  }
+  const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
+  if (concurrency !== undefined && !Number.isInteger(concurrency))
+    throw new UsageError(`--concurrency takes a whole number, not ${JSON.stringify(options.concurrency)}`);
+  const variables = parseVariables(options.var);
+  return {
+    liveChatId: options.liveChat,
+    channelId: options.channel,
+    audience,
+    text: options.text,
+    ...(options.subject !== undefined ? { subject: options.subject } : {}),
+    ...(variables ? { variables } : {}),
+    ...(options.as !== undefined ? { author: { kind: 'user' as const, userId: options.as } } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
 }

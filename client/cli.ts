@@ -5,16 +5,22 @@
  * (DATABASE_URL), read once by `loadConfig()`. Exit codes: 0 done, 1 unexpected, 2 refused.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { liveChatDataConverter } from '../codec/data-converter';
 import { ContactNotFound, SessionNotFound } from '../domain/errors';
+import type { BulkProgress } from '../domain/types';
 import { loadConfig, type Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
+import { bulkProgress, cancelBulk, pauseBulk, resumeBulk, startBulkNotify } from './bulk-notify';
+import { watchBulk } from './bulk-watch';
 import {
+  bulkInputFromOptions,
   historyQueryFromOptions,
   initiateInputFromOptions,
   sendInputFromOptions,
   UsageError,
+  type BulkOptions,
   type HistoryOptions,
   type InitiateOptions,
   type SendOptions,
@@ -35,6 +41,7 @@ import {
   EXIT_CODES,
   exitCodeOf,
   failureJson,
+  formatBulkProgress,
   formatConfigSummary,
   formatFailure,
   formatInitiated,
@@ -76,7 +83,9 @@ interface Context {
 
 function buildProgram({ config: configOf, connections, print }: Context): Command {
   const program = new Command('livechat')
-    .description('Send live chat messages, start sessions, read histories and apply configuration.')
+    .description(
+      'Send live chat messages, notify many customers, start sessions, read histories and apply configuration.',
+    )
     .option('--json', 'print machine-readable JSON instead of text')
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
@@ -189,6 +198,66 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
         print({ human: formatAccountHistory(history), json: history });
       }
     });
+
+  const bulk = program
+    .command('bulk')
+    .description('notify many customers with one message (Bulk Notify), and follow or steer it');
+  const printProgress = (progress: BulkProgress) =>
+    print({ human: formatBulkProgress(progress), json: progress });
+  bulk
+    .command('start')
+    .description('start a bulk notification and follow it with a progress bar until it ends')
+    .requiredOption('--live-chat <id>', 'the live chat')
+    .requiredOption('--channel <id>', 'the channel of the live chat to send through')
+    .option('--contact <id>', 'to this contact of the bound app (repeatable)', collect, [])
+    .option('--account <value>', 'to this account (repeatable)', collect, [])
+    .option('--contacts-file <path>', 'to the contacts listed in this file, one id per line')
+    .option('--accounts-file <path>', 'to the accounts listed in this file, one per line')
+    .option('--all', "to every contact of the bound app with an account of the channel's kind")
+    .option(
+      '--where <key=value>',
+      'with --all: only contacts whose field equals this (repeatable)',
+      collect,
+      [],
+    )
+    .requiredOption('--text <text>', 'the message; a template with --var ("Order {{number}} is ready")')
+    .option('--subject <subject>', 'email: the subject')
+    .option('--var <key=value>', 'a template variable (repeatable)', collect, [])
+    .option('--as <userId>', 'write on behalf of this operator or supervisor (default: the system)')
+    .option('--concurrency <n>', 'sends in flight at once (1 to 200, default 20)')
+    .option('--detach', 'print the bulk id and return at once; follow it with `livechat bulk watch`')
+    .option('--id <bulkId>', 'the bulk id (its workflow id and idempotency key; default: a new one)')
+    .action(async (options: BulkOptions & { id?: string; detach?: boolean }) => {
+      const input = bulkInputFromOptions(options, (file) => fs.readFileSync(file, 'utf8'));
+      const bulkId = options.id ?? `livechat-bulk-${randomUUID()}`;
+      const client = await connections().temporal();
+      await startBulkNotify(client, input, { taskQueue: taskQueue(), workflowId: bulkId });
+      if (options.detach) {
+        print({ human: `Started bulk ${bulkId}`, json: { bulkId } });
+        return;
+      }
+      printProgress(await watchBulk(client, bulkId));
+    });
+  bulk
+    .command('watch <bulkId>')
+    .description('follow a bulk notification with a progress bar until it ends')
+    .action(async (bulkId: string) => printProgress(await watchBulk(await connections().temporal(), bulkId)));
+  bulk
+    .command('status <bulkId>')
+    .description('total, sent, failed and pending now (the final counts once it has ended)')
+    .action(async (bulkId: string) =>
+      printProgress(await bulkProgress(await connections().temporal(), bulkId)),
+    );
+  for (const [name, steer, what] of [
+    ['pause', pauseBulk, 'let the sends in flight finish and start no more until resumed'],
+    ['resume', resumeBulk, 'go on with a paused bulk notification'],
+    ['cancel', cancelBulk, 'let the sends in flight finish and end it; the rest are not sent'],
+  ] as const) {
+    bulk
+      .command(`${name} <bulkId>`)
+      .description(what)
+      .action(async (bulkId: string) => printProgress(await steer(await connections().temporal(), bulkId)));
+  }
 
   const config = program.command('config').description('administer the declarative configuration');
   config

@@ -2,7 +2,12 @@
  * What the `livechat` CLI prints: one human-readable rendering and one JSON rendering per result,
  * and the exit code of a failure. Pure functions, unit-tested; the CLI only chooses and writes.
  */
-import type { FallbackAttempt, InitiateSessionResult, SendLiveChatMessageResult } from '../domain/types';
+import type {
+  BulkProgress,
+  FallbackAttempt,
+  InitiateSessionResult,
+  SendLiveChatMessageResult,
+} from '../domain/types';
 import type { ConfigSummary } from './config-file';
 import type { DescribedFailure, FailureReport } from './failure';
 
@@ -54,6 +59,20 @@ export function formatInitiated(report: InitiatedReport): string {
 }
 
 const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/** e.g. `Bulk spring-sale completed: 10000 recipients, 9990 sent, 10 failed (ContactHasNoAccount 10), 0 pending`. */
+export function formatBulkProgress(progress: BulkProgress): string {
+  const reasons = Object.entries(progress.failuresByType)
+    .sort(([, a], [, b]) => b - a)
+    .map(([type, n]) => `${type} ${n}`)
+    .join(', ');
+  const pending = progress.state === 'cancelled' ? 'cancelled' : 'pending';
+  return (
+    `Bulk ${progress.bulkId} ${progress.state}: ${count(progress.total, 'recipient', 'recipients')}, ` +
+    `${progress.sent} sent, ${progress.failed} failed${reasons ? ` (${reasons})` : ''}, ` +
+    `${progress.pending} ${pending}`
+  );
+}
 
 /** e.g. `Applied config.yaml: 2 operators, 1 live chat (2 members), 2 channels, 1 contact, 0 Telegram chats`. */
 export function formatConfigSummary(file: string, summary: ConfigSummary): string {

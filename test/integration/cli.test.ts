@@ -276,3 +276,42 @@ test('config apply refuses a config that names an operator that does not exist, 
   // One transaction: the live chat was not half-created.
   expect(await harness.db('live_chats').where({ id: liveChat })).toEqual([]);
 });
+
+test('bulk start: a list from a file, followed to the end with a summary; status, and a cancel of the ended bulk refused', async () => {
+  // Two more contacts of this file's world, and a recipients file naming them and Maria.
+  const more = [`cli-ines-${ids.liveChat}`, `cli-karl-${ids.liveChat}`];
+  const phones = more.map(() => `+49151${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`);
+  const file = path.join(dir, 'more.yaml');
+  fs.writeFileSync(
+    file,
+    `contacts:\n${more.map((id, i) => `  - { id: ${id}, name: Customer, accounts: [{ kind: phone, value: "${phones[i]}" }] }`).join('\n')}\n`,
+  );
+  expect(outcome(await livechat('config', 'apply', '-f', file))).toEqual({ code: 0, stderr: '' });
+  const list = path.join(dir, 'recipients.txt');
+  fs.writeFileSync(list, `# spring sale\n${ids.maria}\n${more.join('\n')}\n\n`);
+  const bulkId = `cli-bulk-${randomUUID()}`;
+  const text = `Spring sale ${bulkId}: 20% off until Sunday.`;
+  const args = ['--live-chat', ids.liveChat, '--channel', ids.whatsapp, '--text', text, '--id', bulkId];
+
+  const started = await livechat('bulk', 'start', ...args, '--contacts-file', list);
+  expect(outcome(started)).toEqual({ code: 0, stderr: '' });
+  expect(started.stdout.trim()).toBe(`Bulk ${bulkId} completed: 3 recipients, 3 sent, 0 failed, 0 pending`);
+  const reached = harness.outbox.whatsapp.received.filter((m) => m.text === text).map((m) => m.to);
+  expect(reached.sort()).toEqual([ids.phone, ...phones].sort());
+
+  const status = await livechat('bulk', 'status', bulkId, '--json');
+  expect(outcome(status)).toEqual({ code: 0, stderr: '' });
+  expect(JSON.parse(status.stdout)).toMatchObject({ bulkId, state: 'completed', total: 3, sent: 3 });
+
+  const cancel = await livechat('bulk', 'cancel', bulkId, '--json');
+  expect(cancel.code).toBe(2);
+  expect(JSON.parse(cancel.stdout)).toMatchObject({
+    error: { type: 'BulkAlreadyFinished', details: { bulkId, state: 'completed' } },
+  });
+
+  // Without recipients the command line is refused before anything starts.
+  const usage = await livechat('bulk', 'start', ...args.slice(0, -2));
+  expect(usage.code).toBe(2);
+  expect(usage.stderr).toContain('UsageError: give the recipients');
+  expect(harness.outbox.whatsapp.received.filter((m) => m.text === text)).toHaveLength(3);
+});

@@ -1,4 +1,5 @@
 import {
+  bulkInputFromOptions,
   historyQueryFromOptions,
   initiateInputFromOptions,
   parseVariables,
@@ -129,5 +130,66 @@ describe('historyQueryFromOptions', () => {
     expect(() => historyQueryFromOptions({ session: 's-1', contact: 'maria' })).toThrow(
       'give only one of --session, --contact',
     );
+  });
+});
+
+describe('bulkInputFromOptions', () => {
+  const bulk = {
+    liveChat: 'support',
+    channel: 'support-whatsapp',
+    text: 'Sale!',
+    contact: [],
+    account: [],
+    where: [],
+  };
+  const noFiles = (file: string): string => {
+    throw new Error(`read ${file}`);
+  };
+
+  test('contacts and accounts given one by one, in that order, with a concurrency', () => {
+    expect(
+      bulkInputFromOptions(
+        { ...bulk, contact: ['maria', 'olga'], account: ['+4915123456789'], concurrency: '5' },
+        noFiles,
+      ),
+    ).toEqual({
+      liveChatId: 'support',
+      channelId: 'support-whatsapp',
+      text: 'Sale!',
+      audience: {
+        recipients: [{ contactId: 'maria' }, { contactId: 'olga' }, { account: '+4915123456789' }],
+      },
+      concurrency: 5,
+    });
+  });
+
+  test('a file of accounts: one per line, blank lines and # comments skipped', () => {
+    const input = bulkInputFromOptions({ ...bulk, accountsFile: 'list.txt' }, (file) =>
+      file === 'list.txt' ? '# customers\r\n+4915123456789\n\n  maria@example.com \n' : '',
+    );
+    expect(input.audience).toEqual({
+      recipients: [{ account: '+4915123456789' }, { account: 'maria@example.com' }],
+    });
+  });
+
+  test('--all with --where is a query over the bound app', () => {
+    expect(
+      bulkInputFromOptions({ ...bulk, all: true, where: ['city=Berlin', 'tier=gold'] }, noFiles).audience,
+    ).toEqual({
+      query: { where: { city: 'Berlin', tier: 'gold' } },
+    });
+    expect(bulkInputFromOptions({ ...bulk, all: true }, noFiles).audience).toEqual({ query: {} });
+  });
+
+  test.each([
+    [{}, 'give the recipients'],
+    [{ all: true, contact: ['maria'] }, 'give only one of --contact/--account, --all'],
+    [{ contactsFile: 'a', accountsFile: 'b' }, 'give only one of --contacts-file, --accounts-file'],
+    [{ contact: ['maria'], where: ['city=Berlin'] }, '--where goes with --all'],
+    [{ all: true, where: ['city'] }, '--where takes key=value'],
+    [{ contact: ['maria'], concurrency: 'many' }, '--concurrency takes a whole number'],
+  ])('refused: %j', (options, message) => {
+    expect(() => bulkInputFromOptions({ ...bulk, ...options }, noFiles)).toThrow(UsageError);
+    expect(() => bulkInputFromOptions({ ...bulk, ...options }, noFiles)).toThrow(message);
   });
 });

@@ -2,6 +2,7 @@ import {
   EXIT_CODES,
   exitCodeOf,
   failureJson,
+  formatBulkProgress,
   formatConfigSummary,
   formatFailure,
   formatInitiated,
@@ -104,6 +105,28 @@ describe('toJson', () => {
   test('writes dates as ISO strings', () => {
     expect(toJson({ at: new Date('2025-01-02T03:04:05.000Z') })).toBe(
       '{\n  "at": "2025-01-02T03:04:05.000Z"\n}',
+    );
+  });
+});
+
+describe('formatBulkProgress', () => {
+  const progress = {
+    bulkId: 'spring-sale',
+    total: 10_000,
+    sent: 9_000,
+    failed: 12,
+    pending: 988,
+    failuresByType: { TelegramChatUnknown: 2, ContactHasNoAccount: 10 },
+    continuedAsNew: 3,
+  };
+  test('running: counts, and the refusals by reason, most frequent first', () => {
+    expect(formatBulkProgress({ ...progress, state: 'running' })).toBe(
+      'Bulk spring-sale running: 10000 recipients, 9000 sent, 12 failed (ContactHasNoAccount 10, TelegramChatUnknown 2), 988 pending',
+    );
+  });
+  test('cancelled: those never sent are called cancelled, not pending', () => {
+    expect(formatBulkProgress({ ...progress, state: 'cancelled', failed: 0, failuresByType: {} })).toBe(
+      'Bulk spring-sale cancelled: 10000 recipients, 9000 sent, 0 failed, 988 cancelled',
     );
   });
 });
