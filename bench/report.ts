@@ -1,3 +1,4 @@
+import type { BulkScenarioResult } from './bulk-scenario';
 import type { ScenarioResult } from './scenarios';
 
 export interface BenchReport {
@@ -9,7 +10,7 @@ export interface BenchReport {
   concurrency: number;
   scenarios: ScenarioResult[];
   ratios?: Record<string, number>;
-  bulk: string;
+  bulk: BulkScenarioResult;
 }
 
 const byName = (report: BenchReport, name: string): ScenarioResult => {
@@ -29,6 +30,7 @@ export function ratios(report: BenchReport): Record<string, number> {
     'send/noop p99 latency': round(send.latencyMs.p99 / noop.latencyMs.p99),
     'send/direct throughput': round(send.messagesPerSecond / direct.messagesPerSecond),
     'cost per message 16N/N': round(big.seconds / big.messages / (send.seconds / send.messages)),
+    'bulk/send throughput': round(report.bulk.messagesPerSecond / send.messagesPerSecond),
   };
 }
 
@@ -50,5 +52,7 @@ export function printReport(report: BenchReport): void {
   }));
   console.table(rows);
   console.table(report.ratios);
-  console.log(`bulk: ${report.bulk}`);
+  const { scenario: _, ...bulk } = report.bulk;
+  console.log('bulk: one Bulk Notify process');
+  console.table([bulk]);
 }

@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --n 200 --concurrency 50]`: the benchmark of QUALITY.md. Starts what
  * it needs (or uses TEMPORAL_ADDRESS / DATABASE_URL), then runs, on one server with the same worker
- * settings: noop (Temporal's floor), send (the product), direct (no durability), and send at 4N and
- * 16N (scale). Prints a table and writes bench/results/latest.json.
+ * settings: noop (Temporal's floor), send (the product), direct (no durability), send at 4N and
+ * 16N (scale), and bulk (one process notifying --bulk contacts, 10 000 by default). Prints a table and writes bench/results/latest.json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,8 @@ import { createDispatchWorkers, createWorkflowWorker, LiveChatWorkers } from '..
 import { createNoopActivities } from './noop-activities';
 import { printReport, type BenchReport } from './report';
 import { runDirect, runNoop, runSend, type Probes, type ScenarioResult } from './scenarios';
-import { benchRequests, benchTelegramChats, seedBenchWorld } from './world';
+import { runBulk, type BulkScenarioResult } from './bulk-scenario';
+import { benchRequests, benchTelegramChats, seedBenchWorld, seedBulkAudience } from './world';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -57,6 +58,7 @@ async function run(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const n = option('n', quick ? 20 : 200);
   const concurrency = option('concurrency', quick ? 10 : 50);
+  const bulkSize = option('bulk', quick ? 200 : 10_000);
   installRuntimeLogger('WARN');
   const config = loadConfig();
 
@@ -74,6 +76,7 @@ async function run(): Promise<void> {
   try {
     await migrateLatest(db);
     await seedBenchWorld(db, customers);
+    await seedBulkAudience(db, bulkSize);
     db.on('query', () => queries++);
 
     // The real SDKs against the provider stand-ins, as in production but on loopback.
@@ -106,7 +109,7 @@ async function run(): Promise<void> {
       deliveredAt: (key) => deliveredAt.get(key),
     };
 
-    const results: ScenarioResult[] = await workers.runUntil(async () => {
+    const { results, bulk } = await workers.runUntil(async () => {
       let next = 0;
       const batch = (size: number, label: string) => {
         const requests = benchRequests(next, size, label);
@@ -122,7 +125,11 @@ async function run(): Promise<void> {
       out.push(await runDirect(db, channels, batch(n, 'd'), concurrency, probes));
       out.push(await runSend('scale-4N', client, taskQueue, batch(4 * n, '4n'), concurrency, probes));
       out.push(await runSend('scale-16N', client, taskQueue, batch(16 * n, '16n'), concurrency, probes));
-      return out;
+      const bulkResult: BulkScenarioResult = await runBulk(client, db, taskQueue, bulkSize, concurrency, {
+        ...probes,
+        deliveredCount: () => deliveredAt.size,
+      });
+      return { results: out, bulk: bulkResult };
     });
 
     const report: BenchReport = {
@@ -133,7 +140,7 @@ async function run(): Promise<void> {
       n,
       concurrency,
       scenarios: results,
-      bulk: 'not measured: the bulk-notification process does not exist yet',
+      bulk,
     };
     printReport(report);
     const out = path.join(__dirname, 'results', quick ? 'latest-quick.json' : 'latest.json');

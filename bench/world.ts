@@ -3,6 +3,9 @@ import { applyConfig } from '../db/apply-config';
 import type { ChannelKind, SendLiveChatMessageInput } from '../domain/types';
 
 export const LIVE_CHAT = 'bench-support';
+/** The bulk scenario's live chat, bound to an app of its own whose every contact it notifies. */
+export const BULK_LIVE_CHAT = 'bench-bulk';
+export const BULK_CHANNEL = 'bench-bulk-whatsapp';
 export const CHANNELS: Record<Exclude<ChannelKind, 'livechat'>, string> = {
   email: 'bench-email',
   whatsapp: 'bench-whatsapp',
@@ -89,4 +92,40 @@ export function benchRequests(first: number, n: number, label: string): SendLive
       ...(kind === 'email' ? { subject: `Order ${label}-${i}` } : {}),
     };
   });
+}
+
+/** The bulk scenario's audience: `count` contacts of its own app, each with a WhatsApp number. */
+export async function seedBulkAudience(db: Knex, count: number): Promise<void> {
+  await applyConfig(db, {
+    liveChats: [
+      {
+        id: BULK_LIVE_CHAT,
+        name: 'Benchmark Newsletter',
+        boundApp: BULK_LIVE_CHAT,
+        channels: [
+          {
+            id: BULK_CHANNEL,
+            kind: 'whatsapp',
+            name: 'WhatsApp',
+            settings: { from: '+14155550101', templateContentSid: 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
+          },
+        ],
+      },
+    ],
+  });
+  for (let start = 0; start < count; start += 1_000) {
+    const ids = Array.from({ length: Math.min(1_000, count - start) }, (_, k) => start + k);
+    await db('contacts').insert(
+      ids.map((i) => ({ id: `bulk-${i}`, app: BULK_LIVE_CHAT, name: `Subscriber ${i}` })),
+    );
+    await db('contact_fields').insert(
+      ids.map((i) => ({
+        contact_id: `bulk-${i}`,
+        field: 'accounts',
+        type: 'account',
+        kind: 'phone',
+        value: phoneOf(50_000_000 + i),
+      })),
+    );
+  }
 }

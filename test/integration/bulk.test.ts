@@ -6,13 +6,12 @@
  * bulk that has ended) leaving nothing behind.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
 import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
 import { bulkProgress, bulkResult, cancelBulk, pauseBulk, resumeBulk, startBulkNotify } from '../../client';
 import { applyConfig } from '../../db/apply-config';
 import type { BulkNotifyInput, BulkProgress } from '../../domain/types';
 import { loadProviderConfig } from '../../infra/provider-config';
+import { runHistorySizes } from '../../infra/run-histories';
 import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
 import { knowTelegramChats, providerWorld, waitFor } from '../faults/support/provider-world';
 import { createWorld, uniquePhone, uniqueTelegramChatId, type World } from '../support/fixtures';
@@ -92,23 +91,6 @@ function whatsappRecipients(text: string): Map<string, number> {
   return counts;
 }
 
-/** The number of events of every run of a workflow, first to last, following continue-as-new. */
-async function eventsPerRun(client: Client, workflowId: string, firstRunId: string): Promise<number[]> {
-  const lengths: number[] = [];
-  let runId: string | undefined = firstRunId;
-  while (runId) {
-    const history: temporal.api.history.v1.IHistory = await client.workflow
-      .getHandle(workflowId, runId)
-      .fetchHistory();
-    const events = history.events ?? [];
-    lengths.push(events.length);
-    runId =
-      events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ??
-      undefined;
-  }
-  return lengths;
-}
-
 /** Queries the progress until it satisfies `done` (a bounded wait, not a timing assertion). */
 async function progressUntil(bulkId: string, done: (p: BulkProgress) => boolean): Promise<BulkProgress> {
   const deadline = Date.now() + 20_000;
@@ -147,7 +129,9 @@ test('a list of 30 contacts on WhatsApp: each once at Twilio, every run of the p
   expect([...reached.keys()].sort()).toEqual(world.contacts.map((c) => `whatsapp:${c.phone}`).sort());
   expect([...reached.values()].every((n) => n === 1)).toBe(true);
 
-  const runs = await eventsPerRun(harness.client, handle.workflowId, handle.firstExecutionRunId);
+  const runs = (await runHistorySizes(harness.client, handle.workflowId, handle.firstExecutionRunId)).map(
+    (r) => r.events,
+  );
   expect(runs).toHaveLength(result.continuedAsNew + 1);
   // Each run stays near the limit it was given (a page may finish past it), never the whole audience.
   expect(Math.max(...runs)).toBeLessThan(320);
