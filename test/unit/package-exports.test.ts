@@ -12,9 +12,14 @@ test('the package exports createActivities, the workers, the error types and the
   );
 });
 
-test('livechat-temporal/workflows exports the two processes, the fallback send, the operator reply, the one-line helper and the example', () => {
+test('livechat-temporal/workflows exports the two processes, the fallback send, bulk notify and its query and updates, the operator reply, the one-line helper and the example', () => {
   expect(Object.keys(workflows).sort()).toEqual(
     [
+      'bulkNotify',
+      'bulkProgressQuery',
+      'pauseBulkUpdate',
+      'resumeBulkUpdate',
+      'cancelBulkUpdate',
       'initiateSession',
       'notifyCustomer',
       'operatorReply',
