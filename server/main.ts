@@ -11,6 +11,7 @@ import { DEFAULT_DATABASE_URL, loadConfig } from '../infra/config';
 import { loadProviderConfig } from '../infra/provider-config';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
 import { registerWorkspace } from './operators/plugin';
+import { mediaRoutes } from './media';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
 import { emailWebhookRoutes } from './webhooks/email';
 import { telegramWebhookRoutes } from './webhooks/telegram';
@@ -35,6 +36,7 @@ async function run(): Promise<void> {
     routes.push(telegramWebhookRoutes({ secretToken: providers.TELEGRAM_WEBHOOK_SECRET }));
   if (providers.EMAIL_WEBHOOK_SECRET)
     routes.push(emailWebhookRoutes({ secret: providers.EMAIL_WEBHOOK_SECRET }));
+  if (providers.MEDIA_URL_SECRET) routes.push(mediaRoutes({ secret: providers.MEDIA_URL_SECRET }));
   const app = await createWebhookServer({ db, providers }, routes);
   await registerWorkspace(app, {
     db,

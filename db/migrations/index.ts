@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as schemaV1 from './001-schema-v1';
 import * as operatorAuth from './002-operator-auth';
 import * as dispatchUncertainty from './003-dispatch-uncertainty';
+import * as attachments from './005-attachments';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-schema-v1': schemaV1,
   '002-operator-auth': operatorAuth,
   '003-dispatch-uncertainty': dispatchUncertainty,
+  '005-attachments': attachments,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
