@@ -15,6 +15,7 @@ import {
   renewLease,
   type LeasedMessage,
 } from '../db/dispatch-lease';
+import { attachmentContent } from '../db/attachments';
 import { getMessage, markFailed, markSent } from '../db/messages';
 import { DeliveryFailed } from '../domain/errors';
 import type { DeliveryStatus } from '../domain/types';
@@ -76,7 +77,7 @@ async function dispatchLeased(
     const adapter = channels[leased.channel_kind];
     if (!adapter)
       throw new Error(`no adapter is configured for ${leased.channel_kind} channels on this worker`);
-    const outbound = outboundOf(leased);
+    const outbound = outboundOf(db, leased);
     // An earlier attempt that may have sent it: ask the provider first, where it can be asked.
     outcome =
       (await deliveredEarlier(db, adapter, outbound, leased.uncertain_since)) ??
@@ -116,7 +117,7 @@ async function dispatchLeased(
   return { status: 'sent', providerMessageId: outcome.providerMessageId };
 }
 
-function outboundOf(leased: LeasedMessage): OutboundMessage {
+function outboundOf(db: Knex, leased: LeasedMessage): OutboundMessage {
   return {
     messageId: leased.id,
     sessionId: leased.session_id,
@@ -133,6 +134,14 @@ function outboundOf(leased: LeasedMessage): OutboundMessage {
     earlierProviderMessageIds: leased.earlier_provider_ids,
     lastInboundAt: leased.last_inbound_at,
     ...(leased.whatsapp_template ? { whatsappTemplate: leased.whatsapp_template } : {}),
+    ...(leased.attachments.length > 0
+      ? {
+          attachments: leased.attachments.map((a) => ({
+            ...a,
+            content: () => attachmentContent(db, a.sha256),
+          })),
+        }
+      : {}),
   };
 }
 

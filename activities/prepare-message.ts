@@ -2,7 +2,14 @@ import type { Knex } from 'knex';
 import { contactFields, findContactByAccount, getContact } from '../db/contacts';
 import { getChannel } from '../db/live-chats';
 import { getMessage } from '../db/messages';
-import { dropEmptySession, recordProcessMessage, type SessionChoice } from '../db/record-process-message';
+import { storeMessageAttachments, type StoredFile } from '../db/attachments';
+import {
+  dropEmptySession,
+  recordProcessMessage,
+  type ProcessMessageRow,
+  type RecordOutcome,
+  type SessionChoice,
+} from '../db/record-process-message';
 import { getSession } from '../db/sessions';
 import { loadSendContext, type SendContext } from '../db/send-context';
 import { isKnownTelegramChat } from '../db/telegram-chats';
@@ -23,6 +30,7 @@ import { validateMessageText, validateSubject } from '../domain/limits';
 import { renderMessageTemplate, renderSessionName } from '../domain/templates';
 import type { ChannelKind, DeliveryStatus, SendLiveChatMessageInput } from '../domain/types';
 import { resolveAccount, type ContactLookups } from './accounts';
+import { checkAttachmentInputs, resolveAttachments } from './attachments';
 
 export interface PrepareMessageInput extends SendLiveChatMessageInput {
   idempotencyKey: string;
@@ -58,6 +66,8 @@ export async function prepareMessage(
   const subject = validateSubject(input.subject);
   const to = input.to;
   const author = input.author ?? { kind: 'system' };
+  const attachments = input.attachments ?? [];
+  checkAttachmentInputs(attachments);
 
   const context = await loadSendContext(db, {
     idempotencyKey: raw.idempotencyKey,
@@ -85,6 +95,9 @@ export async function prepareMessage(
     });
   }
 
+  // Fetched and checked against the channel's limits before anything is written (rule 18).
+  const files = await resolveAttachments(attachments, channel.kind);
+
   const row = {
     author_id: author.kind === 'user' ? author.userId : null,
     process_workflow_id: process.workflowId,
@@ -98,7 +111,7 @@ export async function prepareMessage(
   // A concurrent request may open the account's session between our look and our insert; the
   // second try then reuses it.
   for (let attempt = 0; attempt < 2; attempt++) {
-    const outcome = await recordProcessMessage(db, choice, row);
+    const outcome = await recordWithFiles(db, choice, row, files);
     if (outcome.kind === 'recorded') {
       return {
         sessionId: outcome.sessionId,
@@ -122,6 +135,25 @@ export async function prepareMessage(
   throw new Error(
     `the open session for ${'account' in choice ? choice.account : ''} kept changing; try again`,
   );
+}
+
+/**
+ * The message, and its files in the same transaction: a message is never seen without its files,
+ * and a request that made no message (a duplicate, no session) stores none. Without files it is the
+ * one statement of the hot path.
+ */
+async function recordWithFiles(
+  db: Knex,
+  choice: SessionChoice,
+  row: ProcessMessageRow,
+  files: StoredFile[],
+): Promise<RecordOutcome> {
+  if (files.length === 0) return recordProcessMessage(db, choice, row);
+  return db.transaction(async (trx) => {
+    const outcome = await recordProcessMessage(trx, choice, row);
+    if (outcome.kind === 'recorded') await storeMessageAttachments(trx, outcome.messageId, files);
+    return outcome;
+  });
 }
 
 /** Where the message goes, after the rules of the session or of the channel and account. */

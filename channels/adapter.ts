@@ -6,6 +6,18 @@ export interface WhatsAppTemplate {
   variables?: Record<string, string>;
 }
 
+/** A file sent with a message: checked against the channel's limits before it was stored. */
+export interface OutboundAttachment {
+  /** Its place in the message, from 0: with the message id, what a media URL names. */
+  position: number;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  /** Reads the bytes (from the database), for adapters that upload them. */
+  content(): Promise<Buffer>;
+}
+
 /** One outbound message as a channel adapter needs it: already validated and addressed. */
 export interface OutboundMessage {
   messageId: string;
@@ -24,6 +36,8 @@ export interface OutboundMessage {
   /** When the customer last wrote in this session: WhatsApp allows free-form text for 24 hours after. */
   lastInboundAt: Date | null;
   whatsappTemplate?: WhatsAppTemplate;
+  /** The files to send with the text, in order (none: a text message). */
+  attachments?: OutboundAttachment[];
 }
 
 export interface SendOutcome {

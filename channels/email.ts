@@ -64,7 +64,7 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
 
   return {
     async send(message: OutboundMessage): Promise<SendOutcome> {
-      const mail = buildMail(message);
+      const mail = buildMail(message, await attachmentsOf(message));
       try {
         // Ends a stuck attempt with an error of its own before the activity's timeout does.
         await transport.sendMail({ ...mail.options, signal: AbortSignal.timeout(sendTimeoutMs) });
@@ -162,8 +162,23 @@ export function messageIdFor(messageId: string, sender: Sender): string {
   return `<${messageId}@${sender.domain}>`;
 }
 
+/** The message's files with their bytes, as nodemailer attaches them. */
+async function attachmentsOf(message: OutboundMessage): Promise<NonNullable<SendMailOptions['attachments']>> {
+  const files = message.attachments ?? [];
+  return Promise.all(
+    files.map(async (file) => ({
+      filename: file.filename,
+      content: await file.content(),
+      contentType: file.contentType,
+    })),
+  );
+}
+
 /** What nodemailer is given for one message, and the Message-ID it will carry. */
-export function buildMail(message: OutboundMessage): { messageId: string; options: SendMailOptions } {
+export function buildMail(
+  message: OutboundMessage,
+  attachments: NonNullable<SendMailOptions['attachments']> = [],
+): { messageId: string; options: SendMailOptions } {
   const sender = senderOf(message.channel);
   const messageId = messageIdFor(message.messageId, sender);
   const earlier = threadIds(message.earlierProviderMessageIds, messageId);
@@ -177,6 +192,7 @@ export function buildMail(message: OutboundMessage): { messageId: string; option
       subject: message.subject ?? message.sessionName,
       text: message.text,
       messageId,
+      ...(attachments.length > 0 ? { attachments } : {}),
       ...(lastEarlier !== undefined ? { inReplyTo: lastEarlier, references: earlier } : {}),
     },
   };

@@ -28,6 +28,9 @@ export function createChannelAdapters(config: ProviderConfig): ConfiguredChannel
       authToken: config.TWILIO_AUTH_TOKEN,
       ...(config.TWILIO_API_URL ? { apiUrl: config.TWILIO_API_URL } : {}),
       ...(config.WEBHOOK_BASE_URL ? { statusCallbackUrl: config.WEBHOOK_BASE_URL } : {}),
+      ...(config.WEBHOOK_BASE_URL && config.MEDIA_URL_SECRET
+        ? { media: { baseUrl: config.WEBHOOK_BASE_URL, secret: config.MEDIA_URL_SECRET } }
+        : {}),
     });
   }
   if (config.TELEGRAM_BOT_TOKEN) {

@@ -1,5 +1,5 @@
 import https from 'node:https';
-import { Telegram, TelegramError } from 'telegraf';
+import { Input, Telegram, TelegramError } from 'telegraf';
 import { z } from 'zod';
 import type { InboundMessage } from '../inbound/record-inbound-message';
 import {
@@ -23,6 +23,8 @@ export interface TelegramAdapterOptions {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** The Bot API takes captions of 0-1024 characters; a longer text goes as a message of its own. */
+export const MAX_CAPTION_LENGTH = 1024;
 
 /**
  * The Telegram channel: sends through the Bot API with telegraf's `Telegram` client. The chat id is
@@ -42,16 +44,60 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): ChannelA
   return {
     async send(message: OutboundMessage): Promise<SendOutcome> {
       const chatId = message.to;
+      const signal = () => ({ signal: asTelegrafSignal(AbortSignal.timeout(timeoutMs)) });
+      const files = message.attachments ?? [];
       try {
         // Plain text, no parse_mode: a customer-facing text must never be read as markup.
-        const sent = await telegram.callApi(
-          'sendMessage',
-          { chat_id: chatId, text: message.text },
-          { signal: asTelegrafSignal(AbortSignal.timeout(timeoutMs)) },
-        );
-        return { providerMessageId: telegramMessageId(chatId, sent.message_id) };
+        if (files.length === 0 || message.text.length > MAX_CAPTION_LENGTH) {
+          const sent = await telegram.callApi(
+            'sendMessage',
+            { chat_id: chatId, text: message.text },
+            signal(),
+          );
+          if (files.length > 0) await sendDocuments(files, undefined);
+          return { providerMessageId: telegramMessageId(chatId, sent.message_id) };
+        }
+        const first = await sendDocuments(files, message.text);
+        return { providerMessageId: telegramMessageId(chatId, first) };
       } catch (error) {
         throw classifyTelegramError(error, botToken);
+      }
+
+      /**
+       * The files as uploaded documents in one call (an album when there are several), the text as
+       * the first one's caption when it fits; the id of the first message Telegram made.
+       */
+      async function sendDocuments(
+        documents: NonNullable<OutboundMessage['attachments']>,
+        caption: string | undefined,
+      ): Promise<number> {
+        const uploads = await Promise.all(
+          documents.map(async (file) => Input.fromBuffer(await file.content(), file.filename)),
+        );
+        const [only] = uploads;
+        if (uploads.length === 1 && only) {
+          const sent = await telegram.callApi(
+            'sendDocument',
+            { chat_id: chatId, document: only, ...(caption !== undefined ? { caption } : {}) },
+            signal(),
+          );
+          return sent.message_id;
+        }
+        const sent = await telegram.callApi(
+          'sendMediaGroup',
+          {
+            chat_id: chatId,
+            media: uploads.map((media, index) => ({
+              type: 'document' as const,
+              media,
+              ...(index === 0 && caption !== undefined ? { caption } : {}),
+            })),
+          },
+          signal(),
+        );
+        const firstId = sent[0]?.message_id;
+        if (firstId === undefined) throw new Error('Telegram answered sendMediaGroup with no message');
+        return firstId;
       }
     },
     async close(): Promise<void> {

@@ -3,6 +3,7 @@ import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
 import TwilioServiceException from 'twilio/lib/base/TwilioServiceException';
 import type Response from 'twilio/lib/http/response';
+import { signMediaUrl } from '../infra/media-url';
 import {
   PermanentDeliveryError,
   TransientDeliveryError,
@@ -18,6 +19,11 @@ export interface WhatsAppAdapterOptions {
   apiUrl?: string;
   /** Public base URL of our webhook server; Twilio posts delivery status callbacks below it. */
   statusCallbackUrl?: string;
+  /**
+   * Where Twilio fetches a message's files (MediaUrl): the public base URL of our server and the
+   * secret its signed media URLs are made with (WEBHOOK_BASE_URL, MEDIA_URL_SECRET).
+   */
+  media?: { baseUrl: string; secret: string };
   /** Injected so tests can move the 24-hour window. */
   now?: () => Date;
   /** Per-request timeout; the dispatch activity's own timeout is longer. */
@@ -112,6 +118,7 @@ export function createWhatsAppAdapter(options: WhatsAppAdapterOptions): ChannelA
     async send(message: OutboundMessage): Promise<SendOutcome> {
       const from = senderOf(message.channel);
       const content = contentFor(message, now());
+      const mediaUrl = mediaUrlsFor(message, content, options.media, now());
       const note: ResponseNotes = {};
       try {
         const created = await notes.run(note, () =>
@@ -119,6 +126,7 @@ export function createWhatsAppAdapter(options: WhatsAppAdapterOptions): ChannelA
             from: `whatsapp:${from}`,
             to: `whatsapp:${message.to}`,
             ...content,
+            ...(mediaUrl.length > 0 ? { mediaUrl } : {}),
             ...(callbackBase
               ? {
                   statusCallback: `${callbackBase}/webhooks/twilio/${encodeURIComponent(message.channel.id)}/status`,
@@ -153,6 +161,37 @@ export function createWhatsAppAdapter(options: WhatsAppAdapterOptions): ChannelA
       }
     },
   };
+}
+
+/**
+ * Signed URLs of the message's files, for Twilio to fetch. Media goes only with free-form text:
+ * outside the 24-hour window an approved template is sent, which cannot carry a file of ours.
+ */
+export function mediaUrlsFor(
+  message: OutboundMessage,
+  content: Content,
+  media: WhatsAppAdapterOptions['media'],
+  now: Date,
+): string[] {
+  const files = message.attachments ?? [];
+  if (files.length === 0) return [];
+  if (!('body' in content)) {
+    throw new PermanentDeliveryError(
+      "outside WhatsApp's 24-hour window a message can only be an approved template, which cannot " +
+        "carry this message's file: send it after the customer has written",
+      '63016',
+    );
+  }
+  if (!media) {
+    // The worker's configuration, not the message: retried, so it goes out once it is set.
+    throw new Error(
+      'this WhatsApp message has a file, but the worker has no MEDIA_URL_SECRET and WEBHOOK_BASE_URL ' +
+        'to give Twilio a URL for it',
+    );
+  }
+  return files.map((file) =>
+    signMediaUrl({ ...media, now }, { messageId: message.messageId, position: file.position }),
+  );
 }
 
 /** Free-form text is sent as the body; a template with the text as a variable renders it inside. */

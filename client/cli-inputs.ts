@@ -2,10 +2,14 @@
  * From the `livechat` command line's options to the workflows' typed inputs. Pure, so every rule of
  * the command line (exactly one recipient, `key=value` variables, ...) is unit-tested without a shell.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkInlineSizes } from '../domain/attachments';
 import type {
   AccountValue,
   BulkNotifyInput,
   BulkRecipient,
+  AttachmentInput,
   InitiateSessionInput,
   Recipient,
   SendLiveChatMessageInput,
@@ -30,6 +34,8 @@ export interface SendOptions {
   var?: string[];
   as?: string;
   reuseOpenSession?: boolean;
+  /** `--attach` (repeatable): a file's path, or an http(s) URL the worker fetches. */
+  attach?: string[];
 }
 
 /** Options of `livechat initiate`. */
@@ -94,6 +100,37 @@ export function parseVariables(
   return variables;
 }
 
+/**
+ * `--attach` values as attachments: an http(s) URL as it is (the worker fetches it), anything else a
+ * file read now and sent inline, named by its base name; inline limits are checked here, before a
+ * workflow starts with a history too large for Temporal.
+ */
+export function attachmentsFromOptions(
+  values: readonly string[] = [],
+  readFile: (path: string) => Buffer = (path) => fs.readFileSync(path),
+): AttachmentInput[] | undefined {
+  if (values.length === 0) return undefined;
+  const attachments = values.map((value): AttachmentInput => {
+    if (/^https?:\/\//i.test(value)) return { url: value };
+    let content: Buffer;
+    try {
+      content = readFile(value);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      throw new UsageError(
+        `--attach ${JSON.stringify(value)}: cannot read the file (${String(code ?? error)})`,
+      );
+    }
+    return { filename: path.basename(value), content: content.toString('base64') };
+  });
+  checkInlineSizes(
+    attachments.flatMap((a) =>
+      a.content !== undefined ? [{ filename: a.filename, size: Buffer.byteLength(a.content, 'base64') }] : [],
+    ),
+  );
+  return attachments;
+}
+
 export function sendInputFromOptions(options: SendOptions): SendLiveChatMessageInput {
   const { key, value } = exactlyOne(
     { contact: options.contact, account: options.account, session: options.session },
@@ -109,6 +146,7 @@ export function sendInputFromOptions(options: SendOptions): SendLiveChatMessageI
     to = { sessionId: value };
   }
   const variables = parseVariables(options.var);
+  const attachments = attachmentsFromOptions(options.attach);
   return {
     liveChatId: options.liveChat,
     channelId: options.channel,
@@ -118,6 +156,7 @@ export function sendInputFromOptions(options: SendOptions): SendLiveChatMessageI
     ...(variables ? { variables } : {}),
     ...(options.as !== undefined ? { author: { kind: 'user' as const, userId: options.as } } : {}),
     ...(options.reuseOpenSession ? { reuseOpenSession: true } : {}),
+    ...(attachments ? { attachments } : {}),
   };
 }
 

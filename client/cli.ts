@@ -118,6 +118,12 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
     .option('--as <userId>', 'write on behalf of this operator or supervisor (default: the system)')
     .option('--reuse-open-session', "email: write into the address's open session instead of a new one")
     .option(
+      '--attach <path-or-url>',
+      'send this file with the message (repeatable): a path (up to 256 KiB, sent inline) or an http(s) URL the worker fetches',
+      collect,
+      [],
+    )
+    .option(
       '--fallback <channelId>',
       'if --channel cannot reach the customer, try this channel next (repeatable, in order)',
       collect,

@@ -100,7 +100,11 @@ export function formatHistory({ session, messages }: SessionHistory): string {
     `Session "${session.name}" (${session.state}) with ${session.account} [${session.id}]`,
     ...messages.map((m) => {
       const status = m.status === 'failed' ? `failed: ${m.failure_reason ?? ''}` : m.status;
-      return `  ${m.created_at.toISOString()}  ${authorOf(m)}  [${status}]\n    ${m.text.replace(/\n/g, '\n    ')}`;
+      const files = (m.attachments ?? []).map(
+        (a) =>
+          `\n    attached: ${a.filename} (${Number(a.size).toLocaleString('en-US')} bytes, ${a.contentType})`,
+      );
+      return `  ${m.created_at.toISOString()}  ${authorOf(m)}  [${status}]\n    ${m.text.replace(/\n/g, '\n    ')}${files.join('')}`;
     }),
   ];
   return lines.join('\n');

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ChannelKind, DeliveryStatus } from '../domain/types';
+import { attachmentsOf, type AttachmentRef } from './attachments';
 
 /** A pending message leased to one dispatch attempt, with what its adapter needs. */
 export interface LeasedMessage {
@@ -15,6 +16,8 @@ export interface LeasedMessage {
   channel_kind: ChannelKind;
   channel_name: string;
   channel_settings: Record<string, unknown>;
+  /** The message's files, in order, without their bytes. */
+  attachments: AttachmentRef[];
   /** Provider ids of the session's earlier messages, oldest first (email threading). */
   earlier_provider_ids: string[];
   /**
@@ -46,7 +49,8 @@ export async function leaseForDispatch(
                 c.id as channel_id, c.kind as channel_kind, c.name as channel_name, c.settings as channel_settings,
                 array(select e.provider_message_id from messages e
                        where e.session_id = m.session_id and e.provider_message_id is not null
-                       order by e.created_at, e.id) as earlier_provider_ids`,
+                       order by e.created_at, e.id) as earlier_provider_ids,
+                ${attachmentsOf('m')} as attachments`,
     { messageId, leaseSeconds: leaseMs / 1_000 },
   );
   return result.rows[0];

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { statusesBefore } from '../domain/delivery-status';
 import type { DeliveryStatus } from '../domain/types';
+import { attachmentsOf, type AttachmentRef } from './attachments';
 import type { MessageRow } from './rows';
 
 export type NewMessage = Pick<
@@ -75,6 +76,8 @@ export async function markFailed(db: Knex, id: string, reason: string, at: Date)
 
 export interface HistoryEntry extends MessageRow {
   author_name: string | null;
+  /** The message's files, in order (names, types, sizes; never their bytes). */
+  attachments: AttachmentRef[];
 }
 
 /** A session's history as operators see it, oldest first, with operators' names resolved. */
@@ -83,7 +86,7 @@ export function sessionHistory(db: Knex, sessionId: string): Promise<HistoryEntr
     .leftJoin('operators as o', 'o.id', 'm.author_id')
     .where('m.session_id', sessionId)
     .orderBy([{ column: 'm.created_at' }, { column: 'm.id' }])
-    .select('m.*', 'o.name as author_name');
+    .select('m.*', 'o.name as author_name', db.raw(`${attachmentsOf('m')} as attachments`));
 }
 
 /** The histories of several sessions in one query, oldest first within each session. */
@@ -93,7 +96,7 @@ export function sessionsHistory(db: Knex, sessionIds: readonly string[]): Promis
     .leftJoin('operators as o', 'o.id', 'm.author_id')
     .whereIn('m.session_id', sessionIds)
     .orderBy([{ column: 'm.created_at' }, { column: 'm.id' }])
-    .select('m.*', 'o.name as author_name');
+    .select('m.*', 'o.name as author_name', db.raw(`${attachmentsOf('m')} as attachments`));
 }
 
 /**

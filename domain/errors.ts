@@ -339,6 +339,95 @@ export class DeliveryFailed extends LiveChatError<{
   }
 }
 
+/** Which limit a file broke: one file or all of a message's, given inline or on the channel. */
+export type AttachmentLimitScope = 'inline-file' | 'inline-total' | 'file' | 'total';
+
+const bytes = (n: number): string => `${n.toLocaleString('en-US')} bytes`;
+
+export class AttachmentTooLarge extends LiveChatError<{
+  filename: string;
+  size: number;
+  limit: number;
+  scope: AttachmentLimitScope;
+  limitLabel: string;
+  channelKind?: ChannelKind;
+  contentType?: string;
+}> {
+  constructor(details: {
+    filename: string;
+    size: number;
+    limit: number;
+    scope: AttachmentLimitScope;
+    limitLabel: string;
+    channelKind?: ChannelKind;
+    contentType?: string;
+  }) {
+    const file = quote(details.filename);
+    const sentences: Record<AttachmentLimitScope, string> = {
+      'inline-file':
+        `The attachment ${file} is ${bytes(details.size)}; inline content (base64) is limited to ` +
+        `${details.limitLabel} per file: give a larger file by url instead.`,
+      'inline-total':
+        `The inline attachments add up to ${bytes(details.size)} (at ${file}); inline content (base64) ` +
+        `is limited to ${details.limitLabel} per message: give larger files by url instead.`,
+      file:
+        `The attachment ${file} is ${bytes(details.size)}; a ${details.channelKind ?? ''} message takes ` +
+        `${details.contentType ? `${details.contentType} ` : ''}files of at most ${details.limitLabel}.`,
+      total:
+        `The attachments add up to ${bytes(details.size)} (at ${file}); a ${details.channelKind ?? ''} ` +
+        `message takes at most ${details.limitLabel} of files in all.`,
+    };
+    super('AttachmentTooLarge', sentences[details.scope], details);
+  }
+}
+
+export class AttachmentTypeNotAllowed extends LiveChatError<{
+  filename: string;
+  contentType: string;
+  channelKind: ChannelKind;
+  allowed: string[];
+}> {
+  constructor(details: {
+    filename: string;
+    contentType: string;
+    channelKind: ChannelKind;
+    allowed: string[];
+  }) {
+    super(
+      'AttachmentTypeNotAllowed',
+      `The attachment ${quote(details.filename)} is of type ${quote(details.contentType)}, which a ` +
+        `${details.channelKind} message cannot carry; allowed: ${details.allowed.join(', ')}.`,
+      details,
+    );
+  }
+}
+
+export class TooManyAttachments extends LiveChatError<{
+  count: number;
+  max: number;
+  channelKind?: ChannelKind;
+}> {
+  constructor(details: { count: number; max: number; channelKind?: ChannelKind }) {
+    const where = details.channelKind ? `a ${details.channelKind} message` : 'a message';
+    super(
+      'TooManyAttachments',
+      `The message has ${details.count} attachments; ${where} takes at most ${details.max}.`,
+      details,
+    );
+  }
+}
+
+/** A file given by URL could not be fetched for good (404, not http, too slow is retried instead). */
+export class AttachmentUnavailable extends LiveChatError<{ url: string; reason: string; status?: number }> {
+  constructor(details: { url: string; reason: string; status?: number }) {
+    super(
+      'AttachmentUnavailable',
+      `The attachment at ${quote(details.url)} could not be fetched: ${details.reason.replace(/[\s.]+$/, '')}.`,
+      details,
+    );
+  }
+}
+
 /**
  * Send With Fallback tried every channel it was given and none reached the customer. The workflow
  * builds it for its message and details and throws it as an ApplicationFailure of this type.
@@ -433,6 +522,10 @@ export const LIVE_CHAT_ERRORS = {
   EmptyAudience,
   BulkNotFound,
   BulkAlreadyFinished,
+  AttachmentTooLarge,
+  AttachmentTypeNotAllowed,
+  TooManyAttachments,
+  AttachmentUnavailable,
 } as const;
 
 export type LiveChatErrorType = keyof typeof LIVE_CHAT_ERRORS;

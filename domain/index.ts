@@ -13,3 +13,4 @@ export * from './email';
 export * from './telegram';
 export * from './templates';
 export * from './limits';
+export * from './attachments';

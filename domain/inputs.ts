@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { InvalidInput } from './errors';
+import { MAX_FILENAME_LENGTH } from './attachments';
 import type {
+  AttachmentInput,
   BulkNotifyInput,
   InitiateSessionInput,
   OperatorReplyInput,
@@ -20,6 +22,71 @@ const ProcessAuthorSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('user'), userId: id }),
 ]);
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+const FilenameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_FILENAME_LENGTH)
+  .refine((name) => !CONTROL.test(name), 'must not contain control characters such as line breaks')
+  .refine((name) => !/[/\\]/.test(name), 'must be a file name, without / or \\')
+  .refine((name) => name !== '.' && name !== '..', 'must be a file name');
+
+const ContentTypeSchema = z
+  .string()
+  .max(255)
+  .regex(
+    /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"\r\n]*"|[a-z0-9!#$&^_.+-]+))*$/i,
+    'must be a media type such as application/pdf',
+  );
+
+const Base64Schema = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine(
+    (text) => text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text),
+    'must be base64 (A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4), without line breaks',
+  );
+
+const HttpUrlSchema = z
+  .string()
+  .max(2_000)
+  .refine((text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL')
+  .refine((text) => {
+    try {
+      const url = new URL(text);
+      return url.username === '' && url.password === '';
+    } catch {
+      return true;
+    }
+  }, 'must not carry a user name or password: the URL is kept in the workflow history');
+
+/** One file: inline (`filename` + base64 `content`) or by `url` (filename optional), never both. */
+const AttachmentInputSchema = z
+  .strictObject({
+    filename: FilenameSchema.optional(),
+    contentType: ContentTypeSchema.optional(),
+    content: Base64Schema.optional(),
+    url: HttpUrlSchema.optional(),
+  })
+  .superRefine((a, ctx) => {
+    if ((a.content === undefined) === (a.url === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give either content (base64) or url, one of them' });
+    } else if (a.content !== undefined && a.filename === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['filename'], message: 'is required with inline content' });
+    }
+  })
+  .transform((a) => a as AttachmentInput);
+
 /** The shape of a Send Live Chat Message request; the rules (text, addresses, ...) are checked after it. */
 export const SendLiveChatMessageInputSchema = z.strictObject({
   liveChatId: id,
@@ -38,6 +105,7 @@ export const SendLiveChatMessageInputSchema = z.strictObject({
     .optional(),
   author: ProcessAuthorSchema.optional(),
   reuseOpenSession: z.boolean().optional(),
+  attachments: z.array(AttachmentInputSchema).optional(),
   idempotencyKey: z.string().min(1).max(500).optional(),
 });
 

@@ -33,6 +33,15 @@ export type Recipient = { contactId: string; field?: string } | { account: strin
 /** Who a process message is written by: the system, or the user who started the process. */
 export type ProcessAuthor = { kind: 'system' } | { kind: 'user'; userId: string };
 
+/**
+ * A file sent with a process message: its bytes inline (base64, small files: 256 KiB each, 1 MiB in
+ * all) or an http(s) URL the worker fetches once (larger files, up to the channel's limit). The
+ * media type defaults to the server's Content-Type (URL) or the filename's extension.
+ */
+export type AttachmentInput =
+  | { filename: string; contentType?: string; content: string; url?: never }
+  | { url: string; filename?: string; contentType?: string; content?: never };
+
 export interface SendLiveChatMessageInput {
   liveChatId: string;
   /** The channel of the live chat to send through. Required unless sending into an existing session. */
@@ -52,6 +61,11 @@ export interface SendLiveChatMessageInput {
   variables?: Record<string, string | number | boolean>;
   /** Default: the system. */
   author?: ProcessAuthor;
+  /**
+   * Files sent with the text (email attachments, a WhatsApp media file, Telegram documents); stored
+   * once and shown in the chat history. Limits per channel: `ATTACHMENT_LIMITS` (domain/attachments.ts).
+   */
+  attachments?: AttachmentInput[];
   /** Email only: put the message into the open session of that address instead of opening a new one. */
   reuseOpenSession?: boolean;
   /**

@@ -24,6 +24,11 @@ const ProviderConfigSchema = z.object({
   EMAIL_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Public base URL of our webhook server: Twilio posts status callbacks there. */
   WEBHOOK_BASE_URL: optionalUrl,
+  /**
+   * Key of the signed URLs at which the server serves stored attachments (WhatsApp media: Twilio
+   * fetches them from WEBHOOK_BASE_URL); the worker and the server need the same one.
+   */
+  MEDIA_URL_SECRET: z.string().min(32).optional(),
   WEBHOOK_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
   /** Dispatches per second per channel kind, held by Temporal across all workers. */
   EMAIL_RATE_LIMIT: perSecond.default(50),
@@ -54,6 +59,7 @@ export function secretsOf(config: ProviderConfig): string[] {
     config.TELEGRAM_BOT_TOKEN,
     config.TELEGRAM_WEBHOOK_SECRET,
     config.EMAIL_WEBHOOK_SECRET,
+    config.MEDIA_URL_SECRET,
   ];
   if (config.SMTP_URL) {
     const password = decodeURIComponent(new URL(config.SMTP_URL).password);

@@ -32,6 +32,8 @@ export interface ReceivedEmail {
   inReplyTo: string | undefined;
   /** The References header as a list, oldest first. */
   references: string[];
+  /** The attached files as the recipient's mail client sees them, with the SHA-256 of their bytes. */
+  attachments: { filename: string | undefined; contentType: string; size: number; sha256: string }[];
   /** The SMTP envelope: who the client said it is and whom it gave the message to. */
   envelope: { mailFrom: string | undefined; rcptTo: string[] };
   receivedAt: Date;
@@ -140,6 +142,12 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
             contentType: contentTypeOf(mail.headers.get('content-type')),
             inReplyTo: mail.inReplyTo,
             references: mail.references === undefined ? [] : [mail.references].flat(),
+            attachments: mail.attachments.map((file) => ({
+              filename: file.filename,
+              contentType: file.contentType,
+              size: file.content.length,
+              sha256: createHash('sha256').update(file.content).digest('hex'),
+            })),
             envelope: {
               mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
               rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultPlan } from './faults';
@@ -83,6 +84,10 @@ export interface SentTelegramMessage {
   at: number;
   /** sendDocument: the file_id or URL given, or `upload:<name>` for an uploaded file. */
   document?: string;
+  /** An uploaded file (sendDocument, or one document of a sendMediaGroup album) as it arrived. */
+  upload?: { filename: string; size: number; sha256: string };
+  /** sendMediaGroup: the album this message belongs to. */
+  mediaGroupId?: string;
 }
 
 /** Every call, refused or not: lets a test count attempts. */
@@ -138,8 +143,9 @@ class ApiError extends Error {
 
 const MAX_BODY_BYTES = 50 * 1024 * 1024; // Telegram's upload limit for bots
 const MAX_TEXT_LENGTH = 4096;
+const MAX_CAPTION_LENGTH = 1024;
 const SECRET_TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
-const SEND_METHODS = new Set(['sendmessage', 'senddocument']);
+const SEND_METHODS = new Set(['sendmessage', 'senddocument', 'sendmediagroup']);
 
 export class TelegramStandIn {
   readonly faults = new FaultPlan<TelegramFault>();
@@ -370,6 +376,8 @@ export class TelegramStandIn {
         return this.sendMessage(params);
       case 'senddocument':
         return this.sendDocument(params);
+      case 'sendmediagroup':
+        return this.sendMediaGroup(params);
       case 'getupdates':
         return this.getUpdates(params);
       case 'setwebhook':
@@ -416,6 +424,9 @@ export class TelegramStandIn {
     else if (isUpload(document)) name = `upload:${document.name}`;
     else throw new ApiError(400, 'Bad Request: there is no document in the request');
     const caption = typeof params.caption === 'string' ? params.caption : undefined;
+    if (caption !== undefined && caption.length > MAX_CAPTION_LENGTH) {
+      throw new ApiError(400, 'Bad Request: message caption is too long');
+    }
     const size = isUpload(document) ? document.size : undefined;
     return this.record(
       id,
@@ -430,6 +441,55 @@ export class TelegramStandIn {
         },
       },
       name,
+      isUpload(document)
+        ? { filename: document.name, size: document.size, sha256: document.sha256 }
+        : undefined,
+    );
+  }
+
+  /** An album of 2-10 documents, each uploaded as `attach://<name>`; one message per document. */
+  private sendMediaGroup(params: Params): TelegramMessage[] {
+    const { id, state } = this.recipient(params);
+    let media: unknown;
+    try {
+      media = typeof params.media === 'string' ? JSON.parse(params.media) : params.media;
+    } catch {
+      throw new ApiError(400, "Bad Request: can't parse media JSON object");
+    }
+    if (!Array.isArray(media) || media.length < 2 || media.length > 10) {
+      throw new ApiError(400, 'Bad Request: media must include 2-10 items');
+    }
+    const items = media.map((item: unknown) => {
+      const entry = item as { type?: unknown; media?: unknown; caption?: unknown };
+      if (entry.type !== 'document')
+        throw new ApiError(400, 'Bad Request: only documents are supported here');
+      const ref = typeof entry.media === 'string' ? /^attach:\/\/(.+)$/.exec(entry.media)?.[1] : undefined;
+      const upload = ref !== undefined ? params[ref] : undefined;
+      if (!isUpload(upload)) throw new ApiError(400, 'Bad Request: wrong file identifier/HTTP URL specified');
+      const caption = typeof entry.caption === 'string' ? entry.caption : undefined;
+      if (caption !== undefined && caption.length > MAX_CAPTION_LENGTH) {
+        throw new ApiError(400, 'Bad Request: message caption is too long');
+      }
+      return { upload, caption };
+    });
+    const mediaGroupId = `group-${this.sent.length + 1}`;
+    return items.map(({ upload, caption }) =>
+      this.record(
+        id,
+        state,
+        {
+          ...(caption !== undefined ? { caption } : {}),
+          document: {
+            file_id: `file-${this.sent.length + 1}`,
+            file_unique_id: `unique-${this.sent.length + 1}`,
+            file_name: upload.name,
+            file_size: upload.size,
+          },
+        },
+        `upload:${upload.name}`,
+        { filename: upload.name, size: upload.size, sha256: upload.sha256 },
+        mediaGroupId,
+      ),
     );
   }
 
@@ -438,6 +498,8 @@ export class TelegramStandIn {
     state: ChatState,
     content: Pick<TelegramMessage, 'text' | 'caption' | 'document'>,
     document?: string,
+    upload?: SentTelegramMessage['upload'],
+    mediaGroupId?: string,
   ): TelegramMessage {
     state.lastMessageId += 1;
     const at = this.now();
@@ -447,6 +509,8 @@ export class TelegramStandIn {
       messageId: state.lastMessageId,
       at,
       ...(document !== undefined ? { document } : {}),
+      ...(upload !== undefined ? { upload } : {}),
+      ...(mediaGroupId !== undefined ? { mediaGroupId } : {}),
     });
     return {
       message_id: state.lastMessageId,
@@ -552,10 +616,11 @@ export function startTelegramStandIn(options: TelegramStandInOptions): Promise<T
   return TelegramStandIn.start(options);
 }
 
-/** An uploaded file as `FormData` gives it. */
+/** An uploaded file as `FormData` gives it, with the SHA-256 of its bytes. */
 interface Upload {
   name: string;
   size: number;
+  sha256: string;
 }
 
 function isUpload(value: unknown): value is Upload {
@@ -609,7 +674,16 @@ async function readParams(req: http.IncomingMessage, url: URL): Promise<Params> 
       throw new ApiError(400, "Bad Request: can't parse request body");
     }
     for (const [key, value] of form.entries()) {
-      params[key] = typeof value === 'string' ? value : { name: value.name, size: value.size };
+      params[key] =
+        typeof value === 'string'
+          ? value
+          : {
+              name: value.name,
+              size: value.size,
+              sha256: createHash('sha256')
+                .update(Buffer.from(await value.arrayBuffer()))
+                .digest('hex'),
+            };
     }
     return params;
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
@@ -28,8 +28,21 @@ export interface ReceivedTwilioMessage {
   contentSid: string | undefined;
   contentVariables: string | undefined;
   statusCallback: string | undefined;
+  /** What the stand-in fetched from each MediaUrl, as Twilio does before sending the media on. */
+  media: FetchedMedia[];
   /** The stand-in's own clock, in milliseconds. */
   at: number;
+}
+
+/** One MediaUrl as fetched: the answer's status and headers and the SHA-256 of the bytes. */
+export interface FetchedMedia {
+  url: string;
+  /** The HTTP status; null when the URL could not be reached. */
+  status: number | null;
+  contentType: string | null;
+  contentDisposition: string | null;
+  size: number;
+  sha256: string | null;
 }
 
 /** Every call to the Messages API, accepted or not. */
@@ -252,6 +265,7 @@ export class TwilioStandIn {
       return;
     }
 
+    const media = await Promise.all(form.getAll('MediaUrl').map(fetchMedia));
     const message: ReceivedTwilioMessage = {
       sid: newSid('SM'),
       to: form.get('To') ?? '',
@@ -260,9 +274,14 @@ export class TwilioStandIn {
       contentSid: form.get('ContentSid') ?? undefined,
       contentVariables: form.get('ContentVariables') ?? undefined,
       statusCallback: form.get('StatusCallback') ?? undefined,
+      media,
       at,
     };
     this.received.push(message);
+    // Twilio takes the message, then fails it when it cannot download its media (error 63019).
+    if (media.some((m) => m.status === null || m.status < 200 || m.status >= 300)) {
+      this.deliveryFailures.unshift({ status: 'failed', code: 63019, message: 'Media failed to download' });
+    }
     if (this.answersToLose > 0) {
       this.answersToLose -= 1;
       this.attempts.push({ to, status: 201, code: null, at });
@@ -337,7 +356,7 @@ export class TwilioStandIn {
       error_message: null,
       from: message.from,
       messaging_service_sid: null,
-      num_media: '0',
+      num_media: String(message.media.length),
       num_segments: String(Math.max(1, Math.ceil(body.length / 160))),
       price: null,
       price_unit: 'USD',
@@ -399,7 +418,16 @@ function validate(form: URLSearchParams): { status: number; code: number; messag
   if (!E164_WHATSAPP.test(from)) {
     return { status: 400, code: 21212, message: `Invalid 'From' Phone Number: ${from}` };
   }
-  if (!body && !contentSid) return { status: 400, code: 21602, message: 'Message body is required.' };
+  const mediaUrls = form.getAll('MediaUrl');
+  if (!body && !contentSid && mediaUrls.length === 0) {
+    return { status: 400, code: 21602, message: 'Message body is required.' };
+  }
+  if (mediaUrls.length > 10) {
+    return { status: 400, code: 21623, message: 'Number of media files exceeds allowed limit.' };
+  }
+  if (mediaUrls.some((url) => !/^https?:\/\//.test(url))) {
+    return { status: 400, code: 21620, message: 'Invalid media URL(s).' };
+  }
   if (body && body.length > MAX_BODY) {
     return {
       status: 400,
@@ -417,6 +445,25 @@ function validate(form: URLSearchParams): { status: number; code: number; messag
     return { status: 400, code: 21609, message: 'Invalid StatusCallback url' };
   }
   return undefined;
+}
+
+/** GETs one MediaUrl as Twilio does, keeping what arrived (never throws). */
+async function fetchMedia(url: string): Promise<FetchedMedia> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const content = Buffer.from(await response.arrayBuffer());
+    const ok = response.status >= 200 && response.status < 300;
+    return {
+      url,
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      contentDisposition: response.headers.get('content-disposition'),
+      size: ok ? content.length : 0,
+      sha256: ok ? createHash('sha256').update(content).digest('hex') : null,
+    };
+  } catch {
+    return { url, status: null, contentType: null, contentDisposition: null, size: 0, sha256: null };
+  }
 }
 
 function renderedTemplate(contentVariables: string | undefined): string {

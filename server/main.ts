@@ -11,6 +11,7 @@ import { DEFAULT_DATABASE_URL, loadConfig } from '../infra/config';
 import { loadProviderConfig } from '../infra/provider-config';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
 import { registerWorkspace } from './operators/plugin';
+import { mediaRoutes } from './media';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
 import { emailWebhookRoutes } from './webhooks/email';
 import { telegramWebhookRoutes } from './webhooks/telegram';
@@ -35,6 +36,8 @@ async function run(): Promise<void> {
     routes.push(telegramWebhookRoutes({ secretToken: providers.TELEGRAM_WEBHOOK_SECRET }));
   if (providers.EMAIL_WEBHOOK_SECRET)
     routes.push(emailWebhookRoutes({ secret: providers.EMAIL_WEBHOOK_SECRET }));
+  const providerCount = routes.length;
+  if (providers.MEDIA_URL_SECRET) routes.push(mediaRoutes({ secret: providers.MEDIA_URL_SECRET }));
   const app = await createWebhookServer({ db, providers }, routes);
   await registerWorkspace(app, {
     db,
@@ -44,7 +47,9 @@ async function run(): Promise<void> {
     secureCookies: providers.WEBHOOK_BASE_URL?.startsWith('https://') ?? false,
   });
   const address = await app.listen({ host: '0.0.0.0', port: providers.WEBHOOK_PORT });
-  console.log(`workspace and webhooks listening on ${address} (${routes.length} provider(s) mounted)`);
+  console.log(
+    `workspace and webhooks listening on ${address} (${providerCount} provider(s) mounted${providers.MEDIA_URL_SECRET ? ', media URLs served' : ''})`,
+  );
   const stop = async () => {
     await app.close();
     await connection.close();

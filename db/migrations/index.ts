@@ -3,6 +3,7 @@ import * as schemaV1 from './001-schema-v1';
 import * as operatorAuth from './002-operator-auth';
 import * as dispatchUncertainty from './003-dispatch-uncertainty';
 import * as bulkNotifications from './004-bulk-notifications';
+import * as attachments from './005-attachments';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-operator-auth': operatorAuth,
   '003-dispatch-uncertainty': dispatchUncertainty,
   '004-bulk-notifications': bulkNotifications,
+  '005-attachments': attachments,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

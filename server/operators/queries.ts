@@ -3,6 +3,7 @@
  * messages or contacts is scoped to the live chats the operator serves, in SQL, so a forgotten check
  * in a route cannot widen what an operator sees.
  */
+import { attachmentsOf, type AttachmentRef } from '../../db/attachments';
 import type { Knex } from 'knex';
 import { sessionOfContact } from '../../db/sessions';
 import type {
@@ -222,6 +223,8 @@ export interface MessageRecord {
   sent_at: Date | null;
   account: string;
   contact_name: string | null;
+  /** The message's files, in order (names, types, sizes; never their bytes). */
+  attachments: AttachmentRef[];
 }
 
 function messagesQuery(db: Knex): Knex.QueryBuilder {
@@ -248,6 +251,7 @@ function messagesQuery(db: Knex): Knex.QueryBuilder {
       'm.sent_at',
       's.account',
       'c.name as contact_name',
+      db.raw(`${attachmentsOf('m')} as attachments`),
     );
 }
 

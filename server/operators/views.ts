@@ -89,6 +89,8 @@ export interface MessageView {
   subject: string | null;
   status: DeliveryStatus;
   failureReason: string | null;
+  /** The files sent with it, in order: what operators see of them (name, type, size in bytes). */
+  attachments: { filename: string; contentType: string; size: number }[];
   createdAt: string;
   updatedAt: string;
   sentAt: string | null;
@@ -137,6 +139,11 @@ export function messageView(m: MessageRecord, options: ViewOptions): MessageView
     subject: m.subject,
     status: m.status,
     failureReason: m.failure_reason,
+    attachments: (m.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      size: Number(a.size),
+    })),
     createdAt: m.created_at.toISOString(),
     updatedAt: m.updated_at.toISOString(),
     sentAt: m.sent_at ? m.sent_at.toISOString() : null,

@@ -355,8 +355,27 @@ function messageItem(message) {
     ),
     message.subject ? el('p', { class: 'message-subject', text: `Subject: ${message.subject}` }) : null,
     el('p', { class: 'message-text', text: message.text }),
+    attachmentList(message.attachments),
     status,
   );
+}
+
+/** The files sent with a message: name and size (operators see what went out, not the bytes). */
+function attachmentList(attachments) {
+  if (!attachments || attachments.length === 0) return null;
+  return el(
+    'ul',
+    { class: 'message-attachments', 'aria-label': 'Attachments' },
+    ...attachments.map((file) =>
+      el('li', { class: 'message-attachment', text: `${file.filename} (${formatSize(file.size)})` }),
+    ),
+  );
+}
+
+function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
 function upsertMessage(message, live) {

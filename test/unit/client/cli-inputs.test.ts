@@ -1,5 +1,6 @@
 import {
   bulkInputFromOptions,
+  attachmentsFromOptions,
   historyQueryFromOptions,
   initiateInputFromOptions,
   parseVariables,
@@ -191,5 +192,34 @@ describe('bulkInputFromOptions', () => {
   ])('refused: %j', (options, message) => {
     expect(() => bulkInputFromOptions({ ...bulk, ...options }, noFiles)).toThrow(UsageError);
     expect(() => bulkInputFromOptions({ ...bulk, ...options }, noFiles)).toThrow(message);
+  });
+});
+
+describe('--attach', () => {
+  const files: Record<string, Buffer> = {
+    '/tmp/contract.pdf': Buffer.from('%PDF-1.7 contract'),
+    '/tmp/big.bin': Buffer.alloc(256 * 1024 + 1),
+  };
+  const readFile = (path: string): Buffer => {
+    const file = files[path];
+    if (!file) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    return file;
+  };
+
+  test('a path is read and sent inline under its base name; a URL is passed on for the worker to fetch', () => {
+    expect(
+      attachmentsFromOptions(['/tmp/contract.pdf', 'https://files.example/terms.pdf'], readFile),
+    ).toEqual([
+      { filename: 'contract.pdf', content: Buffer.from('%PDF-1.7 contract').toString('base64') },
+      { url: 'https://files.example/terms.pdf' },
+    ]);
+    expect(attachmentsFromOptions([], readFile)).toBeUndefined();
+  });
+
+  test('a missing file is a UsageError; a file over the inline limit is AttachmentTooLarge, before anything starts', () => {
+    expect(() => attachmentsFromOptions(['/tmp/missing.pdf'], readFile)).toThrow(UsageError);
+    expect(() => attachmentsFromOptions(['/tmp/big.bin'], readFile)).toThrow(
+      expect.objectContaining({ type: 'AttachmentTooLarge' }),
+    );
   });
 });

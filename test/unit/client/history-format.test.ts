@@ -39,6 +39,7 @@ function message(sessionId: string, text: string, overrides: Partial<HistoryEntr
     text,
     subject: null,
     files: [],
+    attachments: [],
     status: 'sent',
     failure_reason: null,
     provider_message_id: 'p-1',
@@ -106,4 +107,33 @@ test('an account history names the accounts it looked up', () => {
     )[0],
   ).toBe('Account +4915123456789 (phone): 1 session');
   expect(formatAccountHistory({ accounts: [], sessions: [] })).toBe('Account no valid account: 0 sessions');
+});
+
+test('a message with files lists each by name, size and type under its text', () => {
+  const withFiles: SessionHistory = {
+    session: session('s-3', 'open', 'Maria Schmidt'),
+    messages: [
+      message('s-3', 'The contract for review.', {
+        attachments: [
+          {
+            position: 0,
+            filename: 'contract.pdf',
+            contentType: 'application/pdf',
+            size: 123456,
+            sha256: 'a'.repeat(64),
+          },
+          { position: 1, filename: 'terms.txt', contentType: 'text/plain', size: 42, sha256: 'b'.repeat(64) },
+        ],
+      }),
+    ],
+  };
+  expect(
+    formatContactHistory({ contact, sessions: [withFiles] })
+      .split('\n')
+      .slice(-3),
+  ).toEqual([
+    '    The contract for review.',
+    '    attached: contract.pdf (123,456 bytes, application/pdf)',
+    '    attached: terms.txt (42 bytes, text/plain)',
+  ]);
 });

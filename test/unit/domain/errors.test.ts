@@ -63,6 +63,29 @@ const examples: Record<LiveChatErrorType, () => LiveChatError> = {
     new errors.EmptyAudience({ liveChatId: 'lc1', channelId: 'wa', where: { city: 'Berlin' } }),
   BulkNotFound: () => new errors.BulkNotFound({ bulkId: 'bulk-1' }),
   BulkAlreadyFinished: () => new errors.BulkAlreadyFinished({ bulkId: 'bulk-1', state: 'completed' }),
+  AttachmentTooLarge: () =>
+    new errors.AttachmentTooLarge({
+      filename: 'contract.pdf',
+      size: 17_000_000,
+      limit: 16_000_000,
+      scope: 'file',
+      limitLabel: '16 MB',
+      channelKind: 'whatsapp',
+    }),
+  AttachmentTypeNotAllowed: () =>
+    new errors.AttachmentTypeNotAllowed({
+      filename: 'notes.txt',
+      contentType: 'text/plain',
+      channelKind: 'whatsapp',
+      allowed: ['application/pdf'],
+    }),
+  TooManyAttachments: () => new errors.TooManyAttachments({ count: 2, max: 1, channelKind: 'whatsapp' }),
+  AttachmentUnavailable: () =>
+    new errors.AttachmentUnavailable({
+      url: 'https://files.example/a.pdf',
+      reason: 'the server answered 404',
+      status: 404,
+    }),
 };
 
 describe('domain errors', () => {

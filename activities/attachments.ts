@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { lookup } from 'mime-types';
+import type { StoredFile } from '../db/attachments';
+import {
+  ATTACHMENT_FETCH_TIMEOUT_MS,
+  checkChannelLimits,
+  checkAttachmentCount,
+  checkInlineSizes,
+  maxFetchBytes,
+  mediaTypeEssence,
+  ATTACHMENT_LIMITS,
+} from '../domain/attachments';
+import { AttachmentTooLarge, AttachmentUnavailable } from '../domain/errors';
+import type { AttachmentInput, ChannelKind } from '../domain/types';
+
+const OCTET_STREAM = 'application/octet-stream';
+
+/** The media type a file is sent as: the one given, else the server's, else its name's, else bytes. */
+function contentTypeOf(filename: string, given?: string, served?: string | null): string {
+  if (given) return given;
+  const header = served ? mediaTypeEssence(served) : '';
+  if (header && header !== OCTET_STREAM) return header;
+  return lookup(filename) || OCTET_STREAM;
+}
+
+const sha256 = (content: Buffer): string => createHash('sha256').update(content).digest('hex');
+
+/**
+ * Checks what needs no channel and no network, before anything is read: how many files, and the
+ * sizes of inline content (which is in the workflow's history and must stay small).
+ */
+export function checkAttachmentInputs(attachments: readonly AttachmentInput[]): void {
+  checkInlineSizes(
+    attachments.flatMap((a) =>
+      a.content !== undefined ? [{ filename: a.filename, size: Buffer.byteLength(a.content, 'base64') }] : [],
+    ),
+  );
+}
+
+/**
+ * The message's files as bytes, checked against the channel's limits: inline content decoded,
+ * URLs fetched (each stopped as soon as it is larger than the channel takes). Refusals are typed
+ * domain errors; a server that is down or slow is a plain error, retried with the step.
+ */
+export async function resolveAttachments(
+  attachments: readonly AttachmentInput[],
+  channelKind: ChannelKind,
+): Promise<StoredFile[]> {
+  if (attachments.length === 0) return [];
+  checkAttachmentCount(attachments.length, channelKind);
+  const files: StoredFile[] = [];
+  for (const attachment of attachments) {
+    if (attachment.content !== undefined) {
+      const content = Buffer.from(attachment.content, 'base64');
+      files.push({
+        filename: attachment.filename,
+        contentType: contentTypeOf(attachment.filename, attachment.contentType),
+        sha256: sha256(content),
+        content,
+      });
+    } else {
+      files.push(await fetchAttachment(attachment, channelKind));
+    }
+  }
+  checkChannelLimits(
+    files.map((f) => ({ filename: f.filename, contentType: f.contentType, size: f.content.length })),
+    channelKind,
+  );
+  return files;
+}
+
+/** The last segment of the URL's path, when it is a usable file name. */
+function filenameFromUrl(url: URL): string {
+  const last = url.pathname
+    .split('/')
+    .filter((part) => part !== '')
+    .at(-1);
+  let name: string;
+  try {
+    name = last ? decodeURIComponent(last) : '';
+  } catch {
+    name = last ?? '';
+  }
+  // eslint-disable-next-line no-control-regex
+  const usable = name !== '' && name.length <= 255 && !/[\u0000-\u001f\u007f-\u009f/\\]/.test(name);
+  return usable && name !== '.' && name !== '..' ? name : 'attachment';
+}
+
+async function fetchAttachment(
+  attachment: Extract<AttachmentInput, { url: string }>,
+  channelKind: ChannelKind,
+): Promise<StoredFile> {
+  const url = new URL(attachment.url);
+  const filename = attachment.filename ?? filenameFromUrl(url);
+  const limit = maxFetchBytes(channelKind);
+  const tooLarge = (size: number) =>
+    new AttachmentTooLarge({
+      filename,
+      size,
+      limit,
+      scope: 'file',
+      limitLabel: ATTACHMENT_LIMITS[channelKind].label(limit),
+      channelKind,
+    });
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      redirect: 'follow',
+      signal: AbortSignal.timeout(ATTACHMENT_FETCH_TIMEOUT_MS),
+    });
+  } catch (error) {
+    // Down, unreachable or slow: maybe not for long; the step is retried.
+    throw new Error(`could not fetch the attachment at ${url.origin}${url.pathname}: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+  if (response.status === 429 || response.status >= 500) {
+    await response.body?.cancel();
+    throw new Error(
+      `the server of attachment ${url.origin}${url.pathname} answered ${response.status}; trying again`,
+    );
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new AttachmentUnavailable({
+      url: attachment.url,
+      reason: `the server answered ${response.status} ${response.statusText}`.trim(),
+      status: response.status,
+    });
+  }
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel();
+    throw tooLarge(declared);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body ?? []) {
+      size += chunk.byteLength;
+      if (size > limit) throw tooLarge(size);
+      chunks.push(Buffer.from(chunk));
+    }
+  } catch (error) {
+    if (error instanceof AttachmentTooLarge) {
+      await response.body?.cancel().catch(() => undefined);
+      throw error;
+    }
+    throw new Error(`reading the attachment at ${url.origin}${url.pathname} failed: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+  const content = Buffer.concat(chunks);
+  if (content.length === 0)
+    throw new AttachmentUnavailable({ url: attachment.url, reason: 'the file is empty' });
+  return {
+    filename,
+    contentType: contentTypeOf(filename, attachment.contentType, response.headers.get('content-type')),
+    sha256: sha256(content),
+    content,
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: unknown } }).cause;
+    return typeof cause?.code === 'string' ? `${error.message} (${cause.code})` : error.message;
+  }
+  return String(error);
+}
