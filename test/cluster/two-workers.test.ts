@@ -19,7 +19,11 @@
  * time to recover and each worker's share of the sends are counted and written to
  * test/artifacts/cluster-two-workers.json.
  *
- * Measured on the full server (2026-12-01): see README.md, "Scaling workers".
+ * Measured on the full server (2026-12-01, four runs of 200): all done 31 s after the kill, each
+ * message once in the history, none lost; the killed worker had 4 to 18 sends in flight, 0 to 6
+ * caught between provider and database; second copies: WhatsApp 0, email 0 or 3 (same Message-ID),
+ * Telegram 0 or 1, every one a send the kill caught; the killed worker's share 12 to 39 sends.
+ * README.md, "Scaling workers", has the figures.
  */
 import fs from 'node:fs';
 import path from 'node:path';
