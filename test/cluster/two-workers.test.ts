@@ -106,7 +106,7 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-test(`two worker processes share ${MESSAGES} sends over the real adapters; one is SIGKILLed mid-flight and every message is once in the history and once at the provider`, async () => {
+test(`two worker processes share ${MESSAGES} sends over the real adapters; one is SIGKILLed mid-flight: each message once in the history, none lost; WhatsApp once, email under one Message-ID, Telegram twice only where the kill caught the send`, async () => {
   const env: NodeJS.ProcessEnv = {
     ...sandbox.providers,
     TEMPORAL_ADDRESS: process.env.LIVECHAT_TEST_TEMPORAL_ADDRESS,
