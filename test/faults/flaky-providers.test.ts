@@ -13,7 +13,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
 import { telegramFaults } from '../../sandbox/telegram-stand-in';
 import { startHarness, type Harness } from '../support/harness';
 import { reportFaultCase } from './support/fault-report';
-import { knowTelegramChats, outcomeCounts, providerWorld } from './support/provider-world';
+import { knowTelegramChats, outcomeCounts, providerWorld } from '../support/provider-world';
 
 const SHARE = 0.3;
 const CONTACTS = 10;

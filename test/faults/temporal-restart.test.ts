@@ -22,7 +22,7 @@ import {
   providerWorld,
   startAll,
   waitFor,
-} from './support/provider-world';
+} from '../support/provider-world';
 
 const MESSAGES = 60;
 /** Stop the server once this many messages have reached the stand-ins. */

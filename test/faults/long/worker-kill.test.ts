@@ -7,12 +7,11 @@
  * reach the others twice only if the kill fell between the provider taking it and the database
  * recording it. The worker logs of the whole run are searched for the configured secrets.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { applyConfig } from '../../../db/apply-config';
 import { loadProviderConfig, secretsOf } from '../../../infra/provider-config';
 import { startSandbox, type Sandbox } from '../../../sandbox/start-sandbox';
 import { startHarness, type Harness } from '../../support/harness';
+import { killWorkerProcesses, startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
 import { reportFaultCase } from '../support/fault-report';
 import {
   deliveredCount,
@@ -21,50 +20,15 @@ import {
   providerWorld,
   startAll,
   waitFor,
-} from '../support/provider-world';
+} from '../../support/provider-world';
 
 const MESSAGES = Number(process.env.LIVECHAT_FAULTS_KILL_MESSAGES ?? 500);
 const KILL_AFTER = Math.ceil(MESSAGES / 4);
-const ROOT = path.join(__dirname, '..', '..', '..');
 
 let sandbox: Sandbox;
 let harness: Harness;
-const children: ChildProcess[] = [];
+const workers: WorkerProcess[] = [];
 const world = providerWorld(50);
-
-interface WorkerProcess {
-  child: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<NodeJS.Signals | number | null>;
-  output: () => string;
-}
-
-/** The production worker entry point, as `npm run worker` runs it (through tsx's loader, so a SIGKILL hits it). */
-function startWorker(env: NodeJS.ProcessEnv): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  const keep = (chunk: Buffer) => void (output += chunk.toString('utf8'));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code)),
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (output.includes('worker ready:')) resolve();
-    };
-    child.stdout?.on('data', check);
-    void exited.then((how) =>
-      reject(new Error(`the worker exited (${String(how)}) before it was ready:\n${output}`)),
-    );
-  });
-  return { child, ready, exited, output: () => output };
-}
 
 beforeAll(async () => {
   sandbox = await startSandbox();
@@ -78,8 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await killWorkerProcesses(workers);
   await harness?.stop();
   await sandbox?.stop();
 });
@@ -93,7 +56,8 @@ test(`a worker SIGKILLed with ${MESSAGES} messages in flight, then a new one: no
     LIVECHAT_TASK_QUEUE: harness.taskQueue,
     LOG_LEVEL: 'WARN',
   };
-  const first = startWorker(env);
+  const first = startWorkerProcess(env);
+  workers.push(first);
   await first.ready;
 
   const requests = world.requests(MESSAGES, 'Kill run');
@@ -121,7 +85,8 @@ test(`a worker SIGKILLed with ${MESSAGES} messages in flight, then a new one: no
   );
   const interrupted = requests.filter((r) => timesAtKill(r.text) > 0 && pendingTexts.has(r.text));
 
-  const second = startWorker(env);
+  const second = startWorkerProcess(env);
+  workers.push(second);
   await second.ready;
   const results = await Promise.all(
     requests.map((r) => harness.client.workflow.getHandle(r.workflowId).result()),

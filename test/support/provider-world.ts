@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { LiveChatsConfig } from '../../../db/apply-config';
-import type { ChannelKind, SendLiveChatMessageInput } from '../../../domain/types';
-import { startSendLiveChatMessage } from '../../../client';
-import type { Sandbox } from '../../../sandbox/start-sandbox';
-import type { Harness } from '../../support/harness';
-import { uniquePhone, uniqueTelegramChatId } from '../../support/fixtures';
+import type { LiveChatsConfig } from '../../db/apply-config';
+import type { ChannelKind, SendLiveChatMessageInput } from '../../domain/types';
+import { startSendLiveChatMessage } from '../../client';
+import type { Sandbox } from '../../sandbox/start-sandbox';
+import type { Harness } from './harness';
+import { uniquePhone, uniqueTelegramChatId } from './fixtures';
 
 export const PROVIDER_KINDS = ['email', 'whatsapp', 'telegram'] as const;
-type ProviderKind = (typeof PROVIDER_KINDS)[number] & ChannelKind;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number] & ChannelKind;
 
 /**
  * A live chat with one channel of each provider kind (as the real adapters need them: a sender,
- * a WhatsApp template) and `contacts` customers reachable on all three, for the fault cases that
- * send through the real adapters to the stand-ins. Texts are unique per request, so deliveries can
- * be counted at the stand-ins by text.
+ * a WhatsApp template) and `contacts` customers reachable on all three, for the fault cases and the
+ * cluster test that send through the real adapters to the stand-ins. Texts are unique per request,
+ * so deliveries can be counted at the stand-ins by text.
  */
 export function providerWorld(contactCount: number) {
   const s = randomUUID().slice(0, 8);
@@ -72,7 +72,13 @@ export function providerWorld(contactCount: number) {
         text,
         ...(kind === 'email' ? { subject: 'Your order' } : {}),
       };
-      return { kind, text, input, workflowId: `${label.toLowerCase().replace(/\W+/g, '-')}-${s}-${i}` };
+      return {
+        kind,
+        text,
+        input,
+        contactId: contact.id,
+        workflowId: `${label.toLowerCase().replace(/\W+/g, '-')}-${s}-${i}`,
+      };
     });
 
   return { liveChatId, contacts, config, requests, channelId };
@@ -83,17 +89,42 @@ export function knowTelegramChats(sandbox: Sandbox, world: ReturnType<typeof pro
   for (const contact of world.contacts) sandbox.telegram.knowChat(contact.chatId, { first_name: 'Customer' });
 }
 
-/** How many times each text reached a stand-in (WhatsApp templates carry the text as variable 1). */
-export function deliveriesByText(sandbox: Sandbox): (text: string) => number {
-  const texts = [
-    ...sandbox.smtp.received.map((m) => m.text?.trim() ?? ''),
-    ...sandbox.twilio.received.map(
-      (m) => (JSON.parse(m.contentVariables ?? '{}') as Record<string, string>)['1'] ?? m.body ?? '',
-    ),
-    ...sandbox.telegram.sent.map((m) => m.text),
+/**
+ * One message as a stand-in took it: the channel kind, the text (WhatsApp templates carry it as
+ * variable 1), and what the provider identifies it by: the email's Message-ID, the Twilio SID, or
+ * Telegram's `chatId:messageId` (as our adapters record them in `provider_message_id`).
+ */
+export interface Receipt {
+  kind: ProviderKind;
+  text: string;
+  providerId: string;
+}
+
+/** Everything the stand-ins took so far, all providers together. */
+export function receiptsOf(sandbox: Sandbox): Receipt[] {
+  return [
+    ...sandbox.smtp.received.map((m) => ({
+      kind: 'email' as const,
+      text: m.text?.trim() ?? '',
+      providerId: m.messageId ?? '',
+    })),
+    ...sandbox.twilio.received.map((m) => ({
+      kind: 'whatsapp' as const,
+      text: (JSON.parse(m.contentVariables ?? '{}') as Record<string, string>)['1'] ?? m.body ?? '',
+      providerId: m.sid,
+    })),
+    ...sandbox.telegram.sent.map((m) => ({
+      kind: 'telegram' as const,
+      text: m.text,
+      providerId: `${m.chatId}:${m.messageId}`,
+    })),
   ];
+}
+
+/** How many times each text reached a stand-in. */
+export function deliveriesByText(sandbox: Sandbox): (text: string) => number {
   const counts = new Map<string, number>();
-  for (const text of texts) counts.set(text, (counts.get(text) ?? 0) + 1);
+  for (const { text } of receiptsOf(sandbox)) counts.set(text, (counts.get(text) ?? 0) + 1);
   return (text) => counts.get(text) ?? 0;
 }
 

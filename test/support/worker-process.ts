@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** A worker OS process of a test's own (the fault suite's kill case, the cluster test). */
+export interface WorkerProcess {
+  child: ChildProcess;
+  pid: number;
+  /** The identity Temporal records for this process's pollers: the SDK's default, `pid@host`. */
+  identity: string;
+  /** Resolves once the worker printed its "worker ready:" line (it polls from then on). */
+  ready: Promise<void>;
+  /** The signal that ended it, else its exit code. */
+  exited: Promise<NodeJS.Signals | number | null>;
+  /** Everything it printed on stdout and stderr so far. */
+  output: () => string;
+}
+
+/**
+ * The production worker entry point, `worker/main.ts`, as `npm run worker` runs it, with `env` on
+ * top of this process's environment; through tsx's loader (`node --import tsx`) rather than the
+ * tsx CLI, whose child process would survive a SIGKILL sent to the CLI.
+ */
+export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error('the worker process did not start');
+  const pid = child.pid;
+  let output = '';
+  const keep = (chunk: Buffer) => void (output += chunk.toString('utf8'));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  const ready = new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (output.includes('worker ready:')) resolve();
+    };
+    child.stdout?.on('data', check);
+    void exited.then((how) =>
+      reject(new Error(`the worker exited (${String(how)}) before it was ready:\n${output}`)),
+    );
+  });
+  return { child, pid, identity: `${pid}@${os.hostname()}`, ready, exited, output: () => output };
+}
+
+/** SIGKILLs every one of these processes still running and waits for them to end. */
+export async function killWorkerProcesses(workers: WorkerProcess[]): Promise<void> {
+  for (const worker of workers)
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+  await Promise.all(workers.map((worker) => worker.exited));
+}
