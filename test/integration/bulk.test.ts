@@ -13,7 +13,7 @@ import type { BulkNotifyInput, BulkProgress } from '../../domain/types';
 import { loadProviderConfig } from '../../infra/provider-config';
 import { runHistorySizes } from '../../infra/run-histories';
 import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
-import { knowTelegramChats, providerWorld, waitFor } from '../faults/support/provider-world';
+import { knowTelegramChats, providerWorld, waitFor } from '../support/provider-world';
 import { createWorld, uniquePhone, uniqueTelegramChatId, type World } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { refusalOf } from '../support/refusals';
