@@ -2,7 +2,8 @@ import { Context } from '@temporalio/activity';
 import type { ChannelAdapters } from '../channels/adapter';
 import { bulkRecipientsAfter, finishBulkRun, recordBulkOutcomes, type BulkOutcome } from '../db/bulk-runs';
 import type { Db } from '../db/knex';
-import type { BulkRecipient } from '../domain/types';
+import { cancelPendingMessage } from '../db/messages';
+import type { BulkRecipient, DeliveryStatus } from '../domain/types';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
 import { planBulk, type PlanBulkInput, type PlannedBulk } from './plan-bulk';
@@ -42,6 +43,9 @@ export function createActivities(deps: ActivityDeps) {
       asProcessFailure(() => startOperatorSession(deps.db, input, clock())),
     recordOperatorReply: (input: RecordOperatorReplyInput): Promise<RecordedReply> =>
       asProcessFailure(() => recordOperatorReply(deps.db, input, clock())),
+    /** A scheduled message cancelled before its time: marked so, unless it has gone already. */
+    cancelScheduledMessage: (input: { messageId: string }): Promise<{ status: DeliveryStatus }> =>
+      cancelPendingMessage(deps.db, input.messageId),
     planBulk: (input: PlanBulkInput): Promise<PlannedBulk> =>
       asProcessFailure(() => planBulk(deps.db, input)),
     /** The next page of a bulk run's audience. */

@@ -30,6 +30,7 @@ export interface PlannedBulk {
     state: 'completed' | 'cancelled';
     sent: number;
     failed: number;
+    scheduled: number;
     cancelled: number;
     failuresByType: Record<string, number>;
   };
@@ -79,6 +80,7 @@ export async function planBulk(db: Knex, input: PlanBulkInput): Promise<PlannedB
         state: existing.state,
         sent: byStatus.sent ?? 0,
         failed: byStatus.failed ?? 0,
+        scheduled: byStatus.scheduled ?? 0,
         cancelled: byStatus.cancelled ?? 0,
         failuresByType,
       },

@@ -31,6 +31,7 @@ import { renderMessageTemplate, renderSessionName } from '../domain/templates';
 import type { ChannelKind, DeliveryStatus, SendLiveChatMessageInput } from '../domain/types';
 import { resolveAccount, type ContactLookups } from './accounts';
 import { checkAttachmentInputs, resolveAttachments } from './attachments';
+import { checkSendAt, scheduleOf } from './schedule';
 
 export interface PrepareMessageInput extends SendLiveChatMessageInput {
   idempotencyKey: string;
@@ -45,6 +46,8 @@ export interface PreparedMessage {
   sessionReused: boolean;
   /** Which dispatch queue (and so which rate limit) the message goes through. */
   channelKind: ChannelKind;
+  /** ISO time the message is held until (a given time, or the end of quiet hours); absent: now. */
+  scheduledFor?: string;
 }
 
 type Channel = NonNullable<SendContext['channel']>;
@@ -78,6 +81,8 @@ export async function prepareMessage(
     ...(author.kind === 'user' ? { authorId: author.userId } : {}),
   });
   if (context.existing) return fromExisting(db, context.existing.id);
+  // After the look for an earlier request: its retry, once the time has passed, finds the message.
+  const sendAt = checkSendAt(input.sendAt, now);
 
   const liveChat = context.liveChat;
   if (!liveChat) throw new LiveChatNotFound({ liveChatId: input.liveChatId });
@@ -97,6 +102,14 @@ export async function prepareMessage(
 
   // Fetched and checked against the channel's limits before anything is written (rule 18).
   const files = await resolveAttachments(attachments, channel.kind);
+  const scheduledFor = await scheduleOf(
+    db,
+    liveChat,
+    'sessionId' in choice ? { sessionId: choice.sessionId } : { contactId: choice.contactId },
+    input,
+    sendAt,
+    now,
+  );
 
   const row = {
     author_id: author.kind === 'user' ? author.userId : null,
@@ -107,6 +120,7 @@ export async function prepareMessage(
     idempotency_key: raw.idempotencyKey,
     // Kept with the message, so a retried dispatch sends the same template.
     whatsapp_template: input.whatsappTemplate ? JSON.stringify(input.whatsappTemplate) : null,
+    scheduled_for: scheduledFor?.toISOString() ?? null,
   };
   // A concurrent request may open the account's session between our look and our insert; the
   // second try then reuses it.
@@ -119,6 +133,7 @@ export async function prepareMessage(
         status: outcome.status,
         sessionReused: outcome.reused,
         channelKind: channel.kind,
+        ...(scheduledFor ? { scheduledFor: scheduledFor.toISOString() } : {}),
       };
     }
     if (outcome.kind === 'duplicate') {
@@ -256,5 +271,6 @@ async function fromExisting(db: Knex, messageId: string): Promise<PreparedMessag
     // A session opened by that request shares its statement's now() with the message.
     sessionReused: session.opened_at.getTime() !== message.created_at.getTime(),
     channelKind: channel.kind,
+    ...(message.scheduled_for ? { scheduledFor: message.scheduled_for.toISOString() } : {}),
   };
 }

@@ -34,6 +34,8 @@ export interface SendOptions {
   var?: string[];
   as?: string;
   reuseOpenSession?: boolean;
+  at?: string;
+  urgent?: boolean;
   /** `--attach` (repeatable): a file's path, or an http(s) URL the worker fetches. */
   attach?: string[];
 }
@@ -156,6 +158,8 @@ export function sendInputFromOptions(options: SendOptions): SendLiveChatMessageI
     ...(variables ? { variables } : {}),
     ...(options.as !== undefined ? { author: { kind: 'user' as const, userId: options.as } } : {}),
     ...(options.reuseOpenSession ? { reuseOpenSession: true } : {}),
+    ...(options.at !== undefined ? { sendAt: options.at } : {}),
+    ...(options.urgent ? { urgent: true } : {}),
     ...(attachments ? { attachments } : {}),
   };
 }

@@ -45,13 +45,14 @@ import {
   formatConfigSummary,
   formatFailure,
   formatInitiated,
+  formatScheduled,
   formatSent,
   toJson,
   type ExitCode,
   type InitiatedReport,
   type SentReport,
 } from './output';
-import { sendLiveChatMessage } from './send-live-chat-message';
+import { cancelScheduledSend, sendOrSchedule } from './scheduled-send';
 import { sendWithFallback } from './send-with-fallback';
 import { getSessionSummary, type SessionSummary } from './session-summary';
 
@@ -118,6 +119,11 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
     .option('--as <userId>', 'write on behalf of this operator or supervisor (default: the system)')
     .option('--reuse-open-session', "email: write into the address's open session instead of a new one")
     .option(
+      '--at <time>',
+      'send at this time (ISO 8601 with a zone, e.g. 2026-12-24T09:00:00+01:00), not now',
+    )
+    .option('--urgent', "send even in the customer's quiet hours")
+    .option(
       '--attach <path-or-url>',
       'send this file with the message (repeatable): a path (up to 256 KiB, sent inline) or an http(s) URL the worker fetches',
       collect,
@@ -142,14 +148,31 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
               { ...input, channels: [options.channel, ...options.fallback] },
               start,
             )
-          : await sendLiveChatMessage(client, { ...input, ...(channelId ? { channelId } : {}) }, start);
-      const session = await sessionOf(result.sessionId);
+          : await sendOrSchedule(client, { ...input, ...(channelId ? { channelId } : {}) }, start);
+      if ('kind' in result && result.kind === 'scheduled') {
+        const report = { workflowId, status: 'pending', ...result.state };
+        print({ human: formatScheduled(report), json: report });
+        return;
+      }
+      const sent = 'kind' in result ? result.result : result;
+      const session = await sessionOf(sent.sessionId);
       const report: SentReport = {
-        ...result,
+        ...sent,
         workflowId,
         ...(session ? { sessionName: session.name, account: session.account } : {}),
       };
       print({ human: formatSent(report), json: report });
+    });
+
+  program
+    .command('cancel-send <workflowId>')
+    .description('cancel a scheduled message before its time (it is never sent)')
+    .action(async (workflowId: string) => {
+      const state = await cancelScheduledSend(await connections().temporal(), workflowId);
+      print({
+        human: `Cancelled: message ${state.messageId ?? '(unknown)'} will not be sent (${state.status ?? state.state})`,
+        json: { workflowId, ...state },
+      });
     });
 
   program

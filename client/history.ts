@@ -99,7 +99,12 @@ export function formatHistory({ session, messages }: SessionHistory): string {
   const lines = [
     `Session "${session.name}" (${session.state}) with ${session.account} [${session.id}]`,
     ...messages.map((m) => {
-      const status = m.status === 'failed' ? `failed: ${m.failure_reason ?? ''}` : m.status;
+      const status =
+        m.status === 'failed'
+          ? `failed: ${m.failure_reason ?? ''}`
+          : m.status === 'pending' && m.scheduled_for
+            ? `scheduled for ${m.scheduled_for.toISOString()}`
+            : m.status;
       const files = (m.attachments ?? []).map(
         (a) =>
           `\n    attached: ${a.filename} (${Number(a.size).toLocaleString('en-US')} bytes, ${a.contentType})`,

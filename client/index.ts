@@ -2,6 +2,8 @@
 export type { StartOptions } from './start-options';
 export { sendLiveChatMessage, startSendLiveChatMessage } from './send-live-chat-message';
 export { sendWithFallback } from './send-with-fallback';
+export { sendOrSchedule, sendState, cancelScheduledSend } from './scheduled-send';
+export type { SendState } from './scheduled-send';
 export { startBulkNotify, bulkResult, bulkProgress, pauseBulk, resumeBulk, cancelBulk } from './bulk-notify';
 export { initiateSession, startInitiateSession } from './initiate-session';
 export {

@@ -48,6 +48,18 @@ export function formatSent(report: SentReport): string {
   return `Sent${to}${by} in session${name} (${report.sessionId}): ${report.status}${refused}`;
 }
 
+/** A message waiting for its time, e.g. `Scheduled for 2026-12-24T08:00:00.000Z: message 9d2f… (cancel: livechat cancel-send order-1042)`. */
+export function formatScheduled(report: {
+  workflowId: string;
+  messageId?: string;
+  scheduledFor?: string;
+}): string {
+  return (
+    `Scheduled for ${report.scheduledFor ?? '(unknown)'}: message ${report.messageId ?? '(unknown)'} ` +
+    `(cancel: livechat cancel-send ${report.workflowId})`
+  );
+}
+
 /** e.g. `Started session "Order 1042" (0b1c…) with maria@example.com, assigned to anna; first message: sent`. */
 export function formatInitiated(report: InitiatedReport): string {
   const withWhom = report.account !== undefined ? ` with ${report.account}` : '';
@@ -70,6 +82,7 @@ export function formatBulkProgress(progress: BulkProgress): string {
   return (
     `Bulk ${progress.bulkId} ${progress.state}: ${count(progress.total, 'recipient', 'recipients')}, ` +
     `${progress.sent} sent, ${progress.failed} failed${reasons ? ` (${reasons})` : ''}, ` +
+    (progress.scheduled > 0 ? `${progress.scheduled} held for quiet hours, ` : '') +
     `${progress.pending} ${pending}`
   );
 }

@@ -3,9 +3,12 @@ import { z } from 'zod';
 import { normaliseAccount } from '../domain/channels';
 import { normaliseEmail } from '../domain/email';
 import { InvalidInput } from '../domain/errors';
+import { CLOCK_TIME, isTimeZone } from '../domain/quiet-hours';
 import { validateSessionNameTemplate } from '../domain/templates';
 
 const id = z.string().trim().min(1).max(200);
+const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
+const clockTime = z.string().regex(CLOCK_TIME, 'must be a time of day as HH:mm, e.g. 21:00');
 
 /**
  * The declarative shape an administrator writes (`livechat config apply -f FILE`) and the demo seed
@@ -30,6 +33,14 @@ export const LiveChatsConfigSchema = z.object({
         name: z.string().min(1),
         boundApp: z.string().min(1).default('contacts'),
         sessionNameTemplate: z.string().nullable().default(null),
+        // Process messages due in these hours of the customer's day wait until they end.
+        quietHours: z
+          .object({ start: clockTime, end: clockTime })
+          .refine((q) => q.start !== q.end, 'start and end must differ')
+          .nullable()
+          .default(null),
+        // For customers whose contact names no time zone.
+        timeZone: timeZone.default('UTC'),
         operators: z.array(id).default([]),
         supervisors: z.array(id).default([]),
         channels: z
@@ -64,6 +75,7 @@ export const LiveChatsConfigSchema = z.object({
         // Fields of type Email.
         emails: z.array(z.object({ field: z.string().default('email'), value: z.string() })).default([]),
         data: z.record(z.string(), z.unknown()).default({}),
+        timeZone: timeZone.nullable().default(null),
       }),
     )
     .default([]),
@@ -112,6 +124,8 @@ export async function applyConfig(db: Knex, raw: unknown): Promise<void> {
           name: chat.name,
           bound_app: chat.boundApp,
           session_name_template: chat.sessionNameTemplate,
+          quiet_hours: chat.quietHours ? JSON.stringify(chat.quietHours) : null,
+          time_zone: chat.timeZone,
         })
         .onConflict('id')
         .merge();
@@ -145,7 +159,13 @@ export async function applyConfig(db: Knex, raw: unknown): Promise<void> {
     }
     for (const contact of config.contacts) {
       await trx('contacts')
-        .insert({ id: contact.id, app: contact.app, name: contact.name, data: contact.data })
+        .insert({
+          id: contact.id,
+          app: contact.app,
+          name: contact.name,
+          data: contact.data,
+          time_zone: contact.timeZone,
+        })
         .onConflict('id')
         .merge();
       await trx('contact_fields').where({ contact_id: contact.id }).delete();

@@ -85,7 +85,7 @@ export async function bulkRecipientsAfter(
 
 export interface BulkOutcome {
   position: number;
-  status: 'sent' | 'failed';
+  status: 'sent' | 'failed' | 'scheduled';
   messageId?: string;
   failureType?: string;
   failureReason?: string;

@@ -135,3 +135,19 @@ export async function sessionOfProviderMessage(
     .first('m.session_id');
   return row?.session_id as string | undefined;
 }
+
+/**
+ * Marks a scheduled message cancelled, if it has not gone yet; either way, the status it has now.
+ * A message a dispatch attempt holds is left to it (it is going out).
+ */
+export async function cancelPendingMessage(db: Knex, messageId: string): Promise<{ status: DeliveryStatus }> {
+  const [cancelled] = await db('messages')
+    .where({ id: messageId, status: 'pending' })
+    .andWhere((q) => q.whereNull('dispatch_lease_until').orWhere('dispatch_lease_until', '<', db.fn.now()))
+    .update({ status: 'cancelled', dispatch_lease_until: null, updated_at: db.fn.now() })
+    .returning('status');
+  if (cancelled) return { status: 'cancelled' };
+  const row = await db('messages').where({ id: messageId }).first('status');
+  if (!row) throw new Error(`message ${messageId} does not exist`);
+  return { status: row.status as DeliveryStatus };
+}

@@ -9,6 +9,8 @@ export interface ProcessMessageRow {
   subject: string | null;
   idempotency_key: string;
   whatsapp_template: string | null;
+  /** When a scheduled message is due (ISO); null: now. */
+  scheduled_for: string | null;
 }
 
 /** Where the message goes: a given session, or the account's open session / a new one. */
@@ -80,9 +82,9 @@ export async function recordProcessMessage(
      target as (select id, true as reused from open_session union all select id, false from new_session),
      inserted as (
        insert into messages (session_id, direction, author_kind, author_id, process_workflow_id, process_run_id,
-                             text, subject, idempotency_key, whatsapp_template)
+                             text, subject, idempotency_key, whatsapp_template, scheduled_for)
        select id, 'outbound', 'process', :author_id, :process_workflow_id, :process_run_id, :text, :subject,
-              :idempotency_key, :whatsapp_template::jsonb
+              :idempotency_key, :whatsapp_template::jsonb, :scheduled_for::timestamptz
          from target limit 1
        on conflict (idempotency_key) do nothing
        returning id, session_id, status),

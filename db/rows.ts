@@ -1,3 +1,4 @@
+import type { QuietHours } from '../domain/quiet-hours';
 import type {
   AccountKind,
   AuthorKind,
@@ -17,6 +18,10 @@ export interface LiveChatRow {
   name: string;
   bound_app: string;
   session_name_template: string | null;
+  /** `{ start, end }` (`HH:mm`, the customer's local time), or none. */
+  quiet_hours: QuietHours | null;
+  /** IANA time zone of customers whose contact names none. */
+  time_zone: string;
   created_at: Date;
 }
 
@@ -49,6 +54,8 @@ export interface ContactRow {
   app: string;
   name: string;
   data: Record<string, unknown>;
+  /** IANA time zone, for quiet hours; null: the live chat's. */
+  time_zone: string | null;
   created_at: Date;
 }
 
@@ -102,6 +109,8 @@ export interface MessageRow {
   created_at: Date;
   updated_at: Date;
   sent_at: Date | null;
+  /** A scheduled message: not sent before this time. */
+  scheduled_for: Date | null;
 }
 
 export interface BulkRunRow {
@@ -118,7 +127,7 @@ export interface BulkRecipientRow {
   bulk_id: string;
   position: number;
   recipient: BulkRecipient;
-  status: 'pending' | 'sent' | 'failed' | 'cancelled';
+  status: 'pending' | 'sent' | 'failed' | 'scheduled' | 'cancelled';
   message_id: string | null;
   failure_type: string | null;
   failure_reason: string | null;

@@ -6,7 +6,10 @@ import type { ChannelRow, ContactFieldRow, ContactRow, LiveChatRow, SessionRow }
 export interface SendContext {
   /** The message an earlier request with the same idempotency key made. */
   existing: { id: string; session_id: string } | null;
-  liveChat: Pick<LiveChatRow, 'id' | 'name' | 'bound_app' | 'session_name_template'> | null;
+  liveChat: Pick<
+    LiveChatRow,
+    'id' | 'name' | 'bound_app' | 'session_name_template' | 'quiet_hours' | 'time_zone'
+  > | null;
   /** The given session (when sending into one). */
   session: Pick<SessionRow, 'id' | 'live_chat_id' | 'channel_id' | 'state'> | null;
   /** The given channel, or the session's. */
@@ -39,7 +42,8 @@ export async function loadSendContext(db: Knex, q: SendContextQuery): Promise<Se
       (select jsonb_build_object('id', m.id, 'session_id', m.session_id)
          from messages m where m.idempotency_key = :idempotencyKey) as existing,
       (select jsonb_build_object('id', l.id, 'name', l.name, 'bound_app', l.bound_app,
-              'session_name_template', l.session_name_template)
+              'session_name_template', l.session_name_template, 'quiet_hours', l.quiet_hours,
+              'time_zone', l.time_zone)
          from live_chats l where l.id = :liveChatId) as "liveChat",
       (select jsonb_build_object('id', s.id, 'live_chat_id', s.live_chat_id, 'channel_id', s.channel_id, 'state', s.state)
          from sessions s where s.id = :sessionId::uuid) as session,

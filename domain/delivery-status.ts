@@ -3,12 +3,20 @@ import type { DeliveryStatus } from './types';
 /**
  * Delivery moves one way: pending → sent → delivered → read, or to failed from pending or sent.
  * Providers' callbacks arrive late, twice, or out of order; a status that would move a message
- * backwards (a late "sent" after "read", "failed" after "delivered") is ignored.
+ * backwards (a late "sent" after "read", "failed" after "delivered") is ignored. A scheduled message
+ * cancelled before its time stays cancelled.
  */
-const RANK: Record<DeliveryStatus, number> = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 1.5 };
+const RANK: Record<DeliveryStatus, number> = {
+  pending: 0,
+  cancelled: 0.5,
+  sent: 1,
+  delivered: 2,
+  read: 3,
+  failed: 1.5,
+};
 
 export function canMoveTo(current: DeliveryStatus, next: DeliveryStatus): boolean {
-  if (current === 'failed') return false;
+  if (current === 'failed' || current === 'cancelled') return false;
   return RANK[next] > RANK[current];
 }
 

@@ -482,6 +482,29 @@ export class BulkAlreadyFinished extends LiveChatError<{ bulkId: string; state: 
   }
 }
 
+export class ScheduledTimeInPast extends LiveChatError<{ sendAt: string; now: string }> {
+  constructor(details: { sendAt: string; now: string }) {
+    super(
+      'ScheduledTimeInPast',
+      `The message is scheduled for ${details.sendAt}, which has passed (it is ${details.now}); ` +
+        'give a later time, or none to send it now.',
+      details,
+    );
+  }
+}
+
+/** A cancel of a scheduled send whose message has already gone, or whose process has ended. */
+export class SendNotScheduled extends LiveChatError<{ workflowId: string; status: string }> {
+  constructor(details: { workflowId: string; status: string }) {
+    super(
+      'SendNotScheduled',
+      `The send ${quote(details.workflowId)} is not waiting for its time any more (${details.status}); ` +
+        'only a scheduled message that has not gone yet can be cancelled.',
+      details,
+    );
+  }
+}
+
 type FallbackAttemptDetails = {
   channelId: string;
   outcome: string;
@@ -522,6 +545,8 @@ export const LIVE_CHAT_ERRORS = {
   EmptyAudience,
   BulkNotFound,
   BulkAlreadyFinished,
+  ScheduledTimeInPast,
+  SendNotScheduled,
   AttachmentTooLarge,
   AttachmentTypeNotAllowed,
   TooManyAttachments,

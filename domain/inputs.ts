@@ -107,6 +107,8 @@ export const SendLiveChatMessageInputSchema = z.strictObject({
   reuseOpenSession: z.boolean().optional(),
   attachments: z.array(AttachmentInputSchema).optional(),
   idempotencyKey: z.string().min(1).max(500).optional(),
+  sendAt: z.iso.datetime({ offset: true }).optional(),
+  urgent: z.boolean().optional(),
 });
 
 /** Parses with a schema, turning its complaints into one `InvalidInput` that lists them all. */

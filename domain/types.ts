@@ -19,7 +19,8 @@ export type SessionOrigin = 'operator' | 'process' | 'customer';
 export type MessageDirection = 'outbound' | 'inbound';
 /** Who wrote a message: an operator, a business process (optionally on behalf of a user), or the customer. */
 export type AuthorKind = 'operator' | 'process' | 'customer';
-export type DeliveryStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+/** `cancelled`: a scheduled message cancelled before its time; it was never sent. */
+export type DeliveryStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled';
 
 /** A value of a contact field of type Account: `{ kind, value }`. */
 export interface AccountValue {
@@ -73,6 +74,16 @@ export interface SendLiveChatMessageInput {
    * workflow id, so starting the same workflow id twice sends once.
    */
   idempotencyKey?: string;
+  /**
+   * Send at this time (ISO 8601 with a zone, e.g. `2026-12-24T09:00:00+01:00`), not now: the message is
+   * in the history as scheduled until then, and the process waits on a durable timer. At most a year ahead.
+   */
+  sendAt?: string;
+  /**
+   * Send even in the customer's quiet hours (a one-time code, an outage). Otherwise a message due in
+   * the live chat's quiet hours, in the contact's time zone, waits until they end.
+   */
+  urgent?: boolean;
 }
 
 /** An operator writes into a session of a live chat they serve (a reply from the workspace). */
@@ -95,6 +106,8 @@ export interface SendLiveChatMessageResult {
   messageId: string;
   status: DeliveryStatus;
   sessionReused: boolean;
+  /** When it was held for (a given time, or the end of quiet hours); absent when it went at once. */
+  scheduledFor?: string;
 }
 
 /**
@@ -201,6 +214,11 @@ export interface BulkProgress {
   total: number;
   sent: number;
   failed: number;
+  /**
+   * Recorded, and waiting for the end of their customer's quiet hours, each in a Deliver Scheduled
+   * Message workflow `<bulkId>/scheduled-<position>` (cancellable one by one).
+   */
+  scheduled: number;
   /** Not sent yet (including those in flight); after a cancel, those that never will be. */
   pending: number;
   /** Refusals by type (`ContactHasNoAccount`, `DeliveryFailed`, …). */

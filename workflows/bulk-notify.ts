@@ -2,10 +2,13 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  ParentClosePolicy,
   proxyActivities,
   setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities, BulkOutcome } from '../activities';
 import type {
   BulkNotifyInput,
@@ -21,6 +24,7 @@ import {
   pauseBulkUpdate,
   resumeBulkUpdate,
 } from './bulk-notify-messages';
+import { deliverScheduledMessage } from './deliver-scheduled-message';
 import { dispatcherFor } from './dispatcher';
 import { refusalOf } from './refusal-of';
 import { requireInput } from './require-input';
@@ -42,6 +46,8 @@ export interface BulkContinuation {
   done: number;
   sent: number;
   failed: number;
+  /** Held for the customer's quiet hours, each by a Deliver Scheduled Message workflow of its own. */
+  scheduled: number;
   failuresByType: Record<string, number>;
   paused: boolean;
   continuedAsNew: number;
@@ -75,6 +81,7 @@ export async function bulkNotify(
       done: 0,
       sent: 0,
       failed: 0,
+      scheduled: 0,
       failuresByType: {},
       paused: false,
       continuedAsNew: 0,
@@ -85,7 +92,8 @@ export async function bulkNotify(
       total: s.total,
       sent: s.sent,
       failed: s.failed,
-      pending: s.total - s.sent - s.failed,
+      scheduled: s.scheduled,
+      pending: s.total - s.sent - s.failed - s.scheduled,
       failuresByType: { ...s.failuresByType },
       continuedAsNew: s.continuedAsNew,
     };
@@ -116,6 +124,7 @@ export async function bulkNotify(
       done: 0,
       sent: 0,
       failed: 0,
+      scheduled: 0,
       failuresByType: {},
       paused: false,
       continuedAsNew: 0,
@@ -124,6 +133,23 @@ export async function bulkNotify(
   const run = state;
   const dispatch = dispatcherFor(run.channelKind);
   const keyBase = input.idempotencyKey ?? `bulk:${bulkId}`;
+
+  /** A message due in its customer's quiet hours waits in a workflow of its own; this run goes on. */
+  const holdScheduled = async (
+    position: number,
+    message: { messageId: string; channelKind: ChannelKind; scheduledFor: string },
+  ): Promise<void> => {
+    try {
+      await startChild(deliverScheduledMessage, {
+        workflowId: `${bulkId}/scheduled-${position}`,
+        args: [message],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (error) {
+      // Started by this run before it continued as new, or by a retry: it is waiting already.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  };
 
   /** One recipient: the same two steps as Send Live Chat Message; a refusal is this recipient's failure. */
   const sendOne = async (position: number, to: BulkRecipient): Promise<BulkOutcome> => {
@@ -140,6 +166,11 @@ export async function bulkNotify(
         idempotencyKey: `${keyBase}:${position}`,
         process: { workflowId: bulkId, runId },
       });
+      if (prepared.scheduledFor) {
+        await holdScheduled(position, { ...prepared, scheduledFor: prepared.scheduledFor });
+        run.scheduled++;
+        return { position, status: 'scheduled', messageId: prepared.messageId };
+      }
       await dispatch({ messageId: prepared.messageId });
       run.sent++;
       return { position, status: 'sent', messageId: prepared.messageId };

@@ -4,6 +4,7 @@ import * as operatorAuth from './002-operator-auth';
 import * as dispatchUncertainty from './003-dispatch-uncertainty';
 import * as bulkNotifications from './004-bulk-notifications';
 import * as attachments from './005-attachments';
+import * as scheduledSends from './006-scheduled-sends';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-dispatch-uncertainty': dispatchUncertainty,
   '004-bulk-notifications': bulkNotifications,
   '005-attachments': attachments,
+  '006-scheduled-sends': scheduledSends,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -221,6 +221,7 @@ export interface MessageRecord {
   created_at: Date;
   updated_at: Date;
   sent_at: Date | null;
+  scheduled_for: Date | null;
   account: string;
   contact_name: string | null;
   /** The message's files, in order (names, types, sizes; never their bytes). */
@@ -249,6 +250,7 @@ function messagesQuery(db: Knex): Knex.QueryBuilder {
       'm.created_at',
       'm.updated_at',
       'm.sent_at',
+      'm.scheduled_for',
       's.account',
       'c.name as contact_name',
       db.raw(`${attachmentsOf('m')} as attachments`),

@@ -94,6 +94,8 @@ export interface MessageView {
   createdAt: string;
   updatedAt: string;
   sentAt: string | null;
+  /** A scheduled message: when it is due (while `pending`, it waits for that time). */
+  scheduledFor: string | null;
 }
 
 function temporalUrl(options: ViewOptions, workflowId: string | null): string | null {
@@ -147,6 +149,7 @@ export function messageView(m: MessageRecord, options: ViewOptions): MessageView
     createdAt: m.created_at.toISOString(),
     updatedAt: m.updated_at.toISOString(),
     sentAt: m.sent_at ? m.sent_at.toISOString() : null,
+    scheduledFor: m.scheduled_for ? m.scheduled_for.toISOString() : null,
   };
 }
 

@@ -24,6 +24,7 @@ const STATUS_WORDS = {
   delivered: 'Delivered',
   read: 'Read',
   failed: 'Failed',
+  cancelled: 'Cancelled',
 };
 
 class ApiFailure extends Error {
@@ -306,10 +307,14 @@ function renderSessionHead(session) {
 }
 
 function statusBadge(message) {
+  // A pending message with a time is waiting for it (a scheduled send, or the customer's quiet hours).
+  const scheduled = message.status === 'pending' && message.scheduledFor;
   const badge = el('span', {
-    class: `badge badge-${message.status}`,
-    'data-status': message.status,
-    text: STATUS_WORDS[message.status] || message.status,
+    class: `badge badge-${scheduled ? 'scheduled' : message.status}`,
+    'data-status': scheduled ? 'scheduled' : message.status,
+    text: scheduled
+      ? `Scheduled for ${new Date(message.scheduledFor).toLocaleString()}`
+      : STATUS_WORDS[message.status] || message.status,
   });
   const parts = [badge];
   if (message.status === 'failed' && message.failureReason) {

@@ -49,6 +49,7 @@ function message(sessionId: string, text: string, overrides: Partial<HistoryEntr
     created_at: at('2025-03-02T09:30:00.000Z'),
     updated_at: at('2025-03-02T09:30:00.000Z'),
     sent_at: at('2025-03-02T09:30:00.000Z'),
+    scheduled_for: null,
     ...overrides,
   };
 }
@@ -58,6 +59,7 @@ const contact: ContactRow = {
   app: 'contacts',
   name: 'Maria Schmidt',
   data: {},
+  time_zone: null,
   created_at: at('2025-01-01'),
 };
 

@@ -115,6 +115,7 @@ describe('formatBulkProgress', () => {
     total: 10_000,
     sent: 9_000,
     failed: 12,
+    scheduled: 0,
     pending: 988,
     failuresByType: { TelegramChatUnknown: 2, ContactHasNoAccount: 10 },
     continuedAsNew: 3,

@@ -63,6 +63,9 @@ const examples: Record<LiveChatErrorType, () => LiveChatError> = {
     new errors.EmptyAudience({ liveChatId: 'lc1', channelId: 'wa', where: { city: 'Berlin' } }),
   BulkNotFound: () => new errors.BulkNotFound({ bulkId: 'bulk-1' }),
   BulkAlreadyFinished: () => new errors.BulkAlreadyFinished({ bulkId: 'bulk-1', state: 'completed' }),
+  ScheduledTimeInPast: () =>
+    new errors.ScheduledTimeInPast({ sendAt: '2026-01-01T09:00:00.000Z', now: '2026-06-01T09:00:00.000Z' }),
+  SendNotScheduled: () => new errors.SendNotScheduled({ workflowId: 'order-1042', status: 'sent' }),
   AttachmentTooLarge: () =>
     new errors.AttachmentTooLarge({
       filename: 'contract.pdf',

@@ -1,0 +1,51 @@
+import type { Knex } from 'knex';
+
+/**
+ * Scheduled sends and quiet hours: a process message may wait until a time (`scheduled_for`), given
+ * or set by the live chat's quiet hours in the contact's time zone; operators see it as scheduled
+ * until it goes, and one cancelled before then ends as `cancelled`, never sent.
+ */
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('live_chats', (t) => {
+    // { start: 'HH:mm', end: 'HH:mm' } in the customer's local time; null: none.
+    t.jsonb('quiet_hours');
+    // The time zone of customers whose contact names none (IANA, e.g. Europe/Berlin).
+    t.text('time_zone').notNullable().defaultTo('UTC');
+  });
+  await knex.schema.alterTable('contacts', (t) => {
+    t.text('time_zone');
+  });
+  await knex.schema.alterTable('messages', (t) => {
+    t.timestamp('scheduled_for', { useTz: true });
+  });
+  await knex.raw('alter table messages drop constraint messages_status_check');
+  await knex.raw(
+    `alter table messages add constraint messages_status_check
+       check (status in ('pending', 'sent', 'delivered', 'read', 'failed', 'cancelled'))`,
+  );
+  // A bulk recipient in their quiet hours: recorded, waiting in a workflow of its own.
+  await knex.raw('alter table bulk_recipients drop constraint bulk_recipients_status_check');
+  await knex.raw(
+    `alter table bulk_recipients add constraint bulk_recipients_status_check
+       check (status in ('pending', 'sent', 'failed', 'scheduled', 'cancelled'))`,
+  );
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw('alter table bulk_recipients drop constraint bulk_recipients_status_check');
+  await knex.raw(
+    `alter table bulk_recipients add constraint bulk_recipients_status_check
+       check (status in ('pending', 'sent', 'failed', 'cancelled'))`,
+  );
+  await knex.raw('alter table messages drop constraint messages_status_check');
+  await knex.raw(
+    `alter table messages add constraint messages_status_check
+       check (status in ('pending', 'sent', 'delivered', 'read', 'failed'))`,
+  );
+  await knex.schema.alterTable('messages', (t) => t.dropColumn('scheduled_for'));
+  await knex.schema.alterTable('contacts', (t) => t.dropColumn('time_zone'));
+  await knex.schema.alterTable('live_chats', (t) => {
+    t.dropColumn('quiet_hours');
+    t.dropColumn('time_zone');
+  });
+}

@@ -1,0 +1,83 @@
+import {
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ChannelKind, DeliveryStatus } from '../domain/types';
+import { DATABASE_STEP } from './activity-options';
+import { dispatcherFor } from './dispatcher';
+
+const { cancelScheduledMessage } = proxyActivities<Activities>(DATABASE_STEP);
+
+/** Where a send is: its message being recorded, waiting for its time, being sent, or done. */
+export interface SendState {
+  state: 'preparing' | 'scheduled' | 'sending' | 'done';
+  messageId?: string;
+  scheduledFor?: string;
+  status?: DeliveryStatus;
+}
+
+export const sendStateQuery = defineQuery<SendState>('sendState');
+/** Cancels a message waiting for its time; refused (`SendNotScheduled`) once it is not waiting. */
+export const cancelScheduledSendUpdate = defineUpdate<SendState>('cancelScheduledSend');
+
+/**
+ * A send's wait for its time, with its query and cancel update registered from the workflow's start
+ * (so `sendState` answers `preparing` before the message is recorded). `deliver` sends a recorded
+ * message through its channel's dispatch queue, first waiting on a durable timer until
+ * `scheduledFor` when it has one; a `cancelScheduledSend` while it waits marks the message
+ * cancelled, and it is never sent.
+ */
+export function scheduledSend() {
+  const state: SendState = { state: 'preparing' };
+  let cancelRequested = false;
+  setHandler(sendStateQuery, () => ({ ...state }));
+  setHandler(
+    cancelScheduledSendUpdate,
+    async () => {
+      cancelRequested = true;
+      await condition(() => state.state === 'done');
+      return { ...state };
+    },
+    {
+      validator: () => {
+        if (state.state !== 'scheduled' || cancelRequested) {
+          throw ApplicationFailure.create({
+            type: 'SendNotScheduled',
+            nonRetryable: true,
+            message: `The send is not waiting for its time (${state.status ?? state.state}); only a scheduled message that has not gone yet can be cancelled.`,
+            details: [{ status: state.status ?? state.state }],
+          });
+        }
+      },
+    },
+  );
+
+  return {
+    async deliver(message: {
+      messageId: string;
+      channelKind: ChannelKind;
+      scheduledFor?: string;
+    }): Promise<{ status: DeliveryStatus }> {
+      Object.assign(state, { messageId: message.messageId });
+      if (message.scheduledFor) {
+        Object.assign(state, { state: 'scheduled', scheduledFor: message.scheduledFor });
+        const waitMs = Date.parse(message.scheduledFor) - Date.now();
+        if (waitMs > 0 && (await condition(() => cancelRequested, waitMs))) {
+          const { status } = await cancelScheduledMessage({ messageId: message.messageId });
+          Object.assign(state, { state: 'done', status });
+          // Had the message gone already (a repeat of the same request sent it), dispatch reports it.
+          if (status === 'cancelled') return { status };
+        }
+      }
+      Object.assign(state, { state: 'sending' });
+      const { status } = await dispatcherFor(message.channelKind)({ messageId: message.messageId });
+      Object.assign(state, { state: 'done', status });
+      return { status };
+    },
+  };
+}
