@@ -202,6 +202,7 @@ export const BulkNotifyInputSchema = z.strictObject({
     whatsappTemplate: true,
     author: true,
     idempotencyKey: true,
+    urgent: true,
   }).shape,
   channelId: id,
   audience: BulkAudienceSchema,

@@ -196,6 +196,8 @@ export interface BulkNotifyInput {
   author?: ProcessAuthor;
   /** Sends in flight at once, 1 to 200 (default 20); the channel's rate limit still holds. */
   concurrency?: number;
+  /** Send even to customers in their quiet hours; otherwise each of them is held until they end. */
+  urgent?: boolean;
   /** Default: the workflow id; each recipient's key is this plus its position. */
   idempotencyKey?: string;
   /**

@@ -163,6 +163,7 @@ export async function bulkNotify(
         ...(input.variables ? { variables: input.variables } : {}),
         ...(input.whatsappTemplate ? { whatsappTemplate: input.whatsappTemplate } : {}),
         ...(input.author ? { author: input.author } : {}),
+        ...(input.urgent ? { urgent: true } : {}),
         idempotencyKey: `${keyBase}:${position}`,
         process: { workflowId: bulkId, runId },
       });

@@ -315,3 +315,26 @@ test('bulk start: a list from a file, followed to the end with a summary; status
   expect(usage.stderr).toContain('UsageError: give the recipients');
   expect(harness.outbox.whatsapp.received.filter((m) => m.text === text)).toHaveLength(3);
 });
+
+test('send --at prints the scheduled time and returns; cancel-send cancels it; a second cancel is refused', async () => {
+  const workflowId = `cli-at-${randomUUID()}`;
+  const at = new Date(Date.now() + 3_600_000).toISOString();
+  const text = `Your appointment ${workflowId} is tomorrow.`;
+  const base = ['--live-chat', ids.liveChat, '--channel', ids.whatsapp, '--contact', ids.maria];
+
+  const scheduled = await livechat('send', ...base, '--text', text, '--at', at, '--id', workflowId);
+  expect(outcome(scheduled)).toEqual({ code: 0, stderr: '' });
+  expect(scheduled.stdout.trim()).toMatch(
+    new RegExp(
+      `^Scheduled for ${at}: message [0-9a-f-]{36} \\(cancel: livechat cancel-send ${workflowId}\\)$`,
+    ),
+  );
+
+  const cancelled = await livechat('cancel-send', workflowId, '--json');
+  expect(outcome(cancelled)).toEqual({ code: 0, stderr: '' });
+  expect(JSON.parse(cancelled.stdout)).toMatchObject({ workflowId, state: 'done', status: 'cancelled' });
+  const again = await livechat('cancel-send', workflowId);
+  expect(again.code).toBe(2);
+  expect(again.stderr).toMatch(/^SendNotScheduled: /);
+  expect(harness.outbox.whatsapp.received.filter((m) => m.text === text)).toHaveLength(0);
+});
