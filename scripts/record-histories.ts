@@ -1,7 +1,8 @@
 /**
  * Records one history of each workflow into test/replay/histories/, for the replay test that
- * guards against non-deterministic changes to workflow code. Run after a deliberate, compatible
- * change to a workflow (`npm run record:histories`), and commit the files.
+ * guards against non-deterministic changes to workflow code. Histories already recorded are kept:
+ * recorded by older code, they are what proves new code still replays them. `npm run
+ * record:histories` records the missing ones; `-- --again` records all of them anew.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { demoConfig } from '../db/seeds/demo';
 import { startLocalStack } from '../infra/local-stack';
 import { RecordingAdapter } from '../sandbox/recording-adapter';
 import {
+  bulkNotify,
   initiateSession,
   operatorReply,
   orderReadyNotification,
@@ -18,6 +20,7 @@ import {
   sendLiveChatMessage,
   sendWithFallback,
 } from '../workflows';
+import { cancelScheduledSendUpdate } from '../workflows/scheduled-send';
 
 const OUT = path.join(__dirname, '..', 'test', 'replay', 'histories');
 
@@ -29,7 +32,14 @@ async function run(): Promise<void> {
   });
   const base = { taskQueue: stack.taskQueue };
   // Replay needs each history's workflow id (a child's id is derived from it): keep them in index.json.
-  const index: Record<string, string> = {};
+  const indexFile = path.join(OUT, 'index.json');
+  const again = process.argv.includes('--again');
+  const index: Record<string, string> =
+    !again && fs.existsSync(indexFile)
+      ? (JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, string>)
+      : {};
+  /** Whether `name` is to be recorded this time; when not, its workflow is not even started. */
+  const wanted = (name: string): boolean => again || !fs.existsSync(path.join(OUT, `${name}.json`));
   const save = async (name: string, handle: WorkflowHandle): Promise<void> => {
     index[`${name}.json`] = handle.workflowId;
     await handle.result().catch((error: unknown) => {
@@ -41,100 +51,172 @@ async function run(): Promise<void> {
   try {
     await stack.worker.runUntil(async () => {
       fs.mkdirSync(OUT, { recursive: true });
-      await save(
-        'send-live-chat-message',
-        await stack.client.workflow.start(sendLiveChatMessage, {
+      // Recorded by older code and kept (see the header): anew only with --again, or if one is missing.
+      if (
+        [
+          'send-live-chat-message',
+          'send-live-chat-message-refused',
+          'initiate-session',
+          'operator-reply',
+          'order-ready',
+          'order-ready-child',
+          'send-with-fallback',
+        ].some(wanted)
+      ) {
+        await save(
+          'send-live-chat-message',
+          await stack.client.workflow.start(sendLiveChatMessage, {
+            ...base,
+            workflowId: 'replay-send',
+            args: [
+              {
+                liveChatId: 'tech-support',
+                channelId: 'support-email',
+                to: { contactId: 'maria' },
+                subject: 'Your invoice',
+                text: 'Invoice #77 is ready.',
+              },
+            ],
+          }),
+        );
+        await save(
+          'send-live-chat-message-refused',
+          await stack.client.workflow.start(sendLiveChatMessage, {
+            ...base,
+            workflowId: 'replay-send-refused',
+            args: [
+              {
+                liveChatId: 'tech-support',
+                channelId: 'support-whatsapp',
+                to: { account: '015123456789' },
+                text: 'Hello',
+              },
+            ],
+          }),
+        );
+        const initiated = await stack.client.workflow.start(initiateSession, {
           ...base,
-          workflowId: 'replay-send',
+          workflowId: 'replay-initiate',
           args: [
             {
               liveChatId: 'tech-support',
-              channelId: 'support-email',
-              to: { contactId: 'maria' },
-              subject: 'Your invoice',
-              text: 'Invoice #77 is ready.',
+              operatorId: 'anna',
+              channelId: 'support-whatsapp',
+              customer: { contactId: 'james' },
+              firstMessage: 'Hi James, Anna from Tech Support here.',
             },
           ],
-        }),
-      );
-      await save(
-        'send-live-chat-message-refused',
-        await stack.client.workflow.start(sendLiveChatMessage, {
+        });
+        await save('initiate-session', initiated);
+        await save(
+          'operator-reply',
+          await stack.client.workflow.start(operatorReply, {
+            ...base,
+            workflowId: 'replay-operator-reply',
+            args: [
+              {
+                sessionId: (await initiated.result()).sessionId,
+                operatorId: 'anna',
+                text: 'Is there anything else I can help with?',
+              },
+            ],
+          }),
+        );
+        const order = await stack.client.workflow.start(orderReadyNotification, {
           ...base,
-          workflowId: 'replay-send-refused',
+          workflowId: 'replay-order-ready',
+          args: [
+            {
+              orderNumber: '1042',
+              liveChatId: 'tech-support',
+              channelId: 'support-telegram',
+              customer: { contactId: 'maria' },
+            },
+          ],
+        });
+        await order.signal(orderReadySignal, { store: 'our Berlin store' });
+        await save('order-ready', order);
+        await save(
+          'order-ready-child',
+          stack.client.workflow.getHandle('replay-order-ready/notify/order-ready'),
+        );
+        // James has no Telegram account: the first channel is refused, the second carries it.
+        await save(
+          'send-with-fallback',
+          await stack.client.workflow.start(sendWithFallback, {
+            ...base,
+            workflowId: 'replay-fallback',
+            args: [
+              {
+                liveChatId: 'tech-support',
+                channels: ['support-telegram', 'support-whatsapp'],
+                to: { contactId: 'james' },
+                text: 'Your order #1042 is ready.',
+              },
+            ],
+          }),
+        );
+      }
+      if (wanted('bulk-notify')) {
+        // Two recipients, the first run of the process (one page, no continue-as-new).
+        await save(
+          'bulk-notify',
+          await stack.client.workflow.start(bulkNotify, {
+            ...base,
+            workflowId: 'replay-bulk',
+            args: [
+              {
+                liveChatId: 'tech-support',
+                channelId: 'support-whatsapp',
+                audience: { recipients: [{ contactId: 'maria' }, { contactId: 'james' }] },
+                text: 'Our shop is closed on Monday.',
+              },
+            ],
+          }),
+        );
+      }
+      if (wanted('send-live-chat-message-scheduled')) {
+        await save(
+          'send-live-chat-message-scheduled',
+          await stack.client.workflow.start(sendLiveChatMessage, {
+            ...base,
+            workflowId: 'replay-send-scheduled',
+            args: [
+              {
+                liveChatId: 'tech-support',
+                channelId: 'support-whatsapp',
+                to: { contactId: 'maria' },
+                text: 'Your appointment is tomorrow at 10:00.',
+                sendAt: new Date(Date.now() + 2_000).toISOString(),
+              },
+            ],
+          }),
+        );
+      }
+      if (wanted('send-live-chat-message-cancelled')) {
+        const scheduled = await stack.client.workflow.start(sendLiveChatMessage, {
+          ...base,
+          workflowId: 'replay-send-cancelled',
           args: [
             {
               liveChatId: 'tech-support',
               channelId: 'support-whatsapp',
-              to: { account: '015123456789' },
-              text: 'Hello',
+              to: { contactId: 'maria' },
+              text: 'A reminder that is cancelled.',
+              sendAt: new Date(Date.now() + 3_600_000).toISOString(),
             },
           ],
-        }),
-      );
-      const initiated = await stack.client.workflow.start(initiateSession, {
-        ...base,
-        workflowId: 'replay-initiate',
-        args: [
-          {
-            liveChatId: 'tech-support',
-            operatorId: 'anna',
-            channelId: 'support-whatsapp',
-            customer: { contactId: 'james' },
-            firstMessage: 'Hi James, Anna from Tech Support here.',
-          },
-        ],
-      });
-      await save('initiate-session', initiated);
-      await save(
-        'operator-reply',
-        await stack.client.workflow.start(operatorReply, {
-          ...base,
-          workflowId: 'replay-operator-reply',
-          args: [
-            {
-              sessionId: (await initiated.result()).sessionId,
-              operatorId: 'anna',
-              text: 'Is there anything else I can help with?',
-            },
-          ],
-        }),
-      );
-      const order = await stack.client.workflow.start(orderReadyNotification, {
-        ...base,
-        workflowId: 'replay-order-ready',
-        args: [
-          {
-            orderNumber: '1042',
-            liveChatId: 'tech-support',
-            channelId: 'support-telegram',
-            customer: { contactId: 'maria' },
-          },
-        ],
-      });
-      await order.signal(orderReadySignal, { store: 'our Berlin store' });
-      await save('order-ready', order);
-      await save(
-        'order-ready-child',
-        stack.client.workflow.getHandle('replay-order-ready/notify/order-ready'),
-      );
-      // James has no Telegram account: the first channel is refused, the second carries it.
-      await save(
-        'send-with-fallback',
-        await stack.client.workflow.start(sendWithFallback, {
-          ...base,
-          workflowId: 'replay-fallback',
-          args: [
-            {
-              liveChatId: 'tech-support',
-              channels: ['support-telegram', 'support-whatsapp'],
-              to: { contactId: 'james' },
-              text: 'Your order #1042 is ready.',
-            },
-          ],
-        }),
-      );
-      fs.writeFileSync(path.join(OUT, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+        });
+        // Wait until it is scheduled (the update is refused while the message is being recorded).
+        for (;;) {
+          const state = await scheduled.query<{ state: string }>('sendState').catch(() => undefined);
+          if (state?.state === 'scheduled') break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await scheduled.executeUpdate(cancelScheduledSendUpdate);
+        await save('send-live-chat-message-cancelled', scheduled);
+      }
+      fs.writeFileSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
     });
   } finally {
     await stack.stop();

@@ -16,11 +16,14 @@ test('a history of every workflow is checked in', () => {
   expect(Object.keys(workflowIds).sort()).toEqual(files.sort());
   expect(files.sort()).toEqual(
     [
+      'bulk-notify.json',
       'initiate-session.json',
       'operator-reply.json',
       'order-ready-child.json',
       'order-ready.json',
+      'send-live-chat-message-cancelled.json',
       'send-live-chat-message-refused.json',
+      'send-live-chat-message-scheduled.json',
       'send-live-chat-message.json',
       'send-with-fallback.json',
     ].sort(),
