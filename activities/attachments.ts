@@ -12,6 +12,10 @@ import {
 } from '../domain/attachments';
 import { AttachmentTooLarge, AttachmentUnavailable } from '../domain/errors';
 import type { AttachmentInput, ChannelKind } from '../domain/types';
+import { hostAllowed, type HostAllowList } from '../infra/url-hosts';
+
+/** Redirects followed for a file given by URL, each to an allowed host too. */
+const MAX_REDIRECTS = 5;
 
 const OCTET_STREAM = 'application/octet-stream';
 
@@ -45,6 +49,8 @@ export function checkAttachmentInputs(attachments: readonly AttachmentInput[]): 
 export async function resolveAttachments(
   attachments: readonly AttachmentInput[],
   channelKind: ChannelKind,
+  /** Hosts files may be fetched from (`ATTACHMENT_URL_HOSTS`); none: files by URL are refused. */
+  allowedHosts: HostAllowList = [],
 ): Promise<StoredFile[]> {
   if (attachments.length === 0) return [];
   checkAttachmentCount(attachments.length, channelKind);
@@ -59,7 +65,7 @@ export async function resolveAttachments(
         content,
       });
     } else {
-      files.push(await fetchAttachment(attachment, channelKind));
+      files.push(await fetchAttachment(attachment, channelKind, allowedHosts));
     }
   }
   checkChannelLimits(
@@ -89,6 +95,7 @@ function filenameFromUrl(url: URL): string {
 async function fetchAttachment(
   attachment: Extract<AttachmentInput, { url: string }>,
   channelKind: ChannelKind,
+  allowedHosts: HostAllowList,
 ): Promise<StoredFile> {
   const url = new URL(attachment.url);
   const filename = attachment.filename ?? filenameFromUrl(url);
@@ -102,18 +109,7 @@ async function fetchAttachment(
       limitLabel: ATTACHMENT_LIMITS[channelKind].label(limit),
       channelKind,
     });
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      redirect: 'follow',
-      signal: AbortSignal.timeout(ATTACHMENT_FETCH_TIMEOUT_MS),
-    });
-  } catch (error) {
-    // Down, unreachable or slow: maybe not for long; the step is retried.
-    throw new Error(`could not fetch the attachment at ${url.origin}${url.pathname}: ${describe(error)}`, {
-      cause: error,
-    });
-  }
+  const response = await fetchFromAllowedHosts(attachment.url, url, allowedHosts);
   if (response.status === 429 || response.status >= 500) {
     await response.body?.cancel();
     throw new Error(
@@ -167,4 +163,45 @@ function describe(error: unknown): string {
     return typeof cause?.code === 'string' ? `${error.message} (${cause.code})` : error.message;
   }
   return String(error);
+}
+
+/** GET, following redirects by hand so that every hop is to an allowed host. */
+async function fetchFromAllowedHosts(
+  given: string,
+  first: URL,
+  allowedHosts: HostAllowList,
+): Promise<Response> {
+  const signal = AbortSignal.timeout(ATTACHMENT_FETCH_TIMEOUT_MS);
+  let url = first;
+  for (let hop = 0; ; hop++) {
+    if (!hostAllowed(allowedHosts, url)) {
+      throw new AttachmentUnavailable({
+        url: given,
+        reason:
+          allowedHosts.length === 0
+            ? 'this worker fetches no files by URL (ATTACHMENT_URL_HOSTS is not set); send the file inline'
+            : `this worker fetches files only from the hosts ATTACHMENT_URL_HOSTS names, and ${url.hostname} is not one`,
+      });
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, { redirect: 'manual', signal });
+    } catch (error) {
+      // Down, unreachable or slow: maybe not for long; the step is retried.
+      throw new Error(`could not fetch the attachment at ${url.origin}${url.pathname}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || !location) return response;
+    await response.body?.cancel();
+    if (hop >= MAX_REDIRECTS)
+      throw new AttachmentUnavailable({ url: given, reason: `more than ${MAX_REDIRECTS} redirects` });
+    url = new URL(location, url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new AttachmentUnavailable({
+        url: given,
+        reason: `a redirect to ${url.protocol} is not followed`,
+      });
+  }
 }

@@ -4,6 +4,7 @@ import { bulkRecipientsAfter, finishBulkRun, recordBulkOutcomes, type BulkOutcom
 import type { Db } from '../db/knex';
 import { cancelPendingMessage } from '../db/messages';
 import type { BulkRecipient, DeliveryStatus } from '../domain/types';
+import type { HostAllowList } from '../infra/url-hosts';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
 import { planBulk, type PlanBulkInput, type PlannedBulk } from './plan-bulk';
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   channels: ChannelAdapters;
   /** Injected so tests can fix the time; defaults to the wall clock. */
   clock?: () => Date;
+  /** Hosts attachments given by URL may be fetched from (`ATTACHMENT_URL_HOSTS`); default: none. */
+  attachmentUrlHosts?: HostAllowList;
 }
 
 /**
@@ -34,7 +37,9 @@ export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? (() => new Date());
   return {
     prepareMessage: (input: PrepareMessageInput): Promise<PreparedMessage> =>
-      asProcessFailure(() => prepareMessage(deps.db, input, clock())),
+      asProcessFailure(() =>
+        prepareMessage(deps.db, input, clock(), { attachmentUrlHosts: deps.attachmentUrlHosts ?? [] }),
+      ),
     dispatchMessage: (input: { messageId: string }): Promise<DispatchResult> =>
       asProcessFailure(() =>
         dispatchMessage(deps.db, deps.channels, input.messageId, clock, () => Context.current().heartbeat()),

@@ -32,6 +32,7 @@ import type { ChannelKind, DeliveryStatus, SendLiveChatMessageInput } from '../d
 import { resolveAccount, type ContactLookups } from './accounts';
 import { checkAttachmentInputs, resolveAttachments } from './attachments';
 import { checkSendAt, scheduleOf } from './schedule';
+import type { HostAllowList } from '../infra/url-hosts';
 
 export interface PrepareMessageInput extends SendLiveChatMessageInput {
   idempotencyKey: string;
@@ -62,6 +63,7 @@ export async function prepareMessage(
   db: Knex,
   raw: PrepareMessageInput,
   now: Date,
+  options: { attachmentUrlHosts?: HostAllowList } = {},
 ): Promise<PreparedMessage> {
   const { process, ...request } = raw;
   const input = withVariables(parseSendLiveChatMessageInput(request));
@@ -101,7 +103,7 @@ export async function prepareMessage(
   }
 
   // Fetched and checked against the channel's limits before anything is written (rule 18).
-  const files = await resolveAttachments(attachments, channel.kind);
+  const files = await resolveAttachments(attachments, channel.kind, options.attachmentUrlHosts);
   const scheduledFor = await scheduleOf(
     db,
     liveChat,

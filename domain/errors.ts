@@ -344,7 +344,7 @@ export type AttachmentLimitScope = 'inline-file' | 'inline-total' | 'file' | 'to
 
 const bytes = (n: number): string => `${n.toLocaleString('en-US')} bytes`;
 
-export class AttachmentTooLarge extends LiveChatError<{
+type TooLargeDetails = {
   filename: string;
   size: number;
   limit: number;
@@ -352,16 +352,10 @@ export class AttachmentTooLarge extends LiveChatError<{
   limitLabel: string;
   channelKind?: ChannelKind;
   contentType?: string;
-}> {
-  constructor(details: {
-    filename: string;
-    size: number;
-    limit: number;
-    scope: AttachmentLimitScope;
-    limitLabel: string;
-    channelKind?: ChannelKind;
-    contentType?: string;
-  }) {
+};
+
+export class AttachmentTooLarge extends LiveChatError<TooLargeDetails> {
+  constructor(details: TooLargeDetails) {
     const file = quote(details.filename);
     const sentences: Record<AttachmentLimitScope, string> = {
       'inline-file':
@@ -444,16 +438,14 @@ export class AllChannelsFailed extends LiveChatError<{ attempts: FallbackAttempt
   }
 }
 
-export class EmptyAudience extends LiveChatError<{
+type AudienceDetails = {
   liveChatId: string;
   channelId: string;
   where?: Record<string, string | number | boolean>;
-}> {
-  constructor(details: {
-    liveChatId: string;
-    channelId: string;
-    where?: Record<string, string | number | boolean>;
-  }) {
+};
+
+export class EmptyAudience extends LiveChatError<AudienceDetails> {
+  constructor(details: AudienceDetails) {
     super(
       'EmptyAudience',
       `No contact of live chat ${quote(details.liveChatId)}'s bound app has an account for channel ` +

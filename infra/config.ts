@@ -15,6 +15,8 @@ const ConfigSchema = z.object({
   TEMPORAL_UI_URL: z.url().optional(),
   /** Port of the demo's workspace (`npm run demo`); taken: a free one. */
   LIVECHAT_WORKSPACE_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Hosts the worker may fetch attachments given by URL from, comma-separated (`*.example.com`). */
+  ATTACHMENT_URL_HOSTS: z.string().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -13,6 +13,7 @@ import { DEFAULT_DATABASE_URL, loadConfig } from '../infra/config';
 import { loadProviderConfig } from '../infra/provider-config';
 import { installRuntimeLogger } from '../infra/runtime';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
+import { parseHostAllowList } from '../infra/url-hosts';
 import { createWorkers } from './create-worker';
 
 async function run(): Promise<void> {
@@ -34,7 +35,11 @@ async function run(): Promise<void> {
     connection,
     namespace: temporal.namespace,
     taskQueue: config.LIVECHAT_TASK_QUEUE,
-    activities: createActivities({ db, channels: channels.adapters }),
+    activities: createActivities({
+      db,
+      channels: channels.adapters,
+      attachmentUrlHosts: parseHostAllowList(config.ATTACHMENT_URL_HOSTS),
+    }),
     dataConverter: liveChatDataConverter(),
     rateLimits: {
       email: providers.EMAIL_RATE_LIMIT,

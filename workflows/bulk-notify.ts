@@ -39,9 +39,12 @@ export const DEFAULT_EVENTS_BEFORE_CONTINUE_AS_NEW = 8_000;
 const EVENTS_PER_RECIPIENT = 12;
 
 /** What a run hands to the next when it continues as new: a cursor and counters, never the audience. */
-export interface BulkContinuation {
+export interface BulkContinuation extends BulkCounters {
   total: number;
   channelKind: ChannelKind;
+}
+
+interface BulkCounters {
   /** Every position up to here has its outcome recorded. */
   done: number;
   sent: number;
@@ -52,6 +55,16 @@ export interface BulkContinuation {
   paused: boolean;
   continuedAsNew: number;
 }
+
+const noneYet = (): BulkCounters => ({
+  done: 0,
+  sent: 0,
+  failed: 0,
+  scheduled: 0,
+  failuresByType: {},
+  paused: false,
+  continuedAsNew: 0,
+});
 
 /**
  * Bulk Notify: one message to many customers on one channel, each recipient its own prepare and
@@ -76,16 +89,7 @@ export async function bulkNotify(
   let state: BulkContinuation | undefined = continuation;
   let cancelRequested = false;
   const progress = (): BulkProgress => {
-    const s = state ?? {
-      total: 0,
-      done: 0,
-      sent: 0,
-      failed: 0,
-      scheduled: 0,
-      failuresByType: {},
-      paused: false,
-      continuedAsNew: 0,
-    };
+    const s = state ?? { total: 0, ...noneYet() };
     return {
       bulkId,
       state: cancelRequested ? 'cancelling' : s.paused ? 'paused' : 'running',
@@ -118,17 +122,7 @@ export async function bulkNotify(
       const { cancelled, ...ended } = planned.ended;
       return { bulkId, total: planned.total, pending: cancelled, continuedAsNew: 0, ...ended };
     }
-    state = {
-      total: planned.total,
-      channelKind: planned.channelKind,
-      done: 0,
-      sent: 0,
-      failed: 0,
-      scheduled: 0,
-      failuresByType: {},
-      paused: false,
-      continuedAsNew: 0,
-    };
+    state = { total: planned.total, channelKind: planned.channelKind, ...noneYet() };
   }
   const run = state;
   const dispatch = dispatcherFor(run.channelKind);

@@ -50,6 +50,8 @@ interface Served {
   chunked?: boolean;
   /** Declares this length and sends only the start of the body, then waits: a huge file. */
   declaredLength?: number;
+  /** Answers 302 to this URL instead. */
+  redirectTo?: string;
 }
 
 let smtp: SmtpStandIn;
@@ -61,6 +63,8 @@ let webhookUrl: string;
 let fileServer: http.Server;
 let filesUrl: string;
 const files = new Map<string, Served>();
+/** Every path the file server was asked for. */
+const fetched: string[] = [];
 let harness: Harness;
 let world: World;
 
@@ -74,6 +78,11 @@ beforeAll(async () => {
     const file = files.get(new URL(req.url ?? '/', 'http://files').pathname);
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    fetched.push(req.url ?? '');
+    if (file.redirectTo !== undefined) {
+      res.writeHead(302, { location: file.redirectTo }).end();
       return;
     }
     if (file.declaredLength !== undefined) {
@@ -469,5 +478,34 @@ describe('refusals: typed, before anything is stored or sent', () => {
     });
     expect(refusal.type).toBe('AttachmentUnavailable');
     expect(refusal.details).toMatchObject({ status: 404 });
+  });
+
+  test('a URL on a host the worker is not allowed to fetch from, or a redirect to one: refused, nothing fetched there', async () => {
+    const refusal = await refusedWithoutTrace({
+      channelId: world.email,
+      to: { contactId: world.maria },
+      text: 'From elsewhere.',
+      attachments: [{ url: 'http://169.254.169.254/latest/meta-data/' }],
+    });
+    expect(refusal.type).toBe('AttachmentUnavailable');
+    expect(refusal.message).toContain('169.254.169.254 is not one');
+
+    const target = `http://localhost:${new URL(filesUrl).port}/secret.pdf`;
+    files.set('/moved/contract.pdf', {
+      body: Buffer.alloc(0),
+      contentType: 'text/plain',
+      redirectTo: target,
+    });
+    files.set('/secret.pdf', { body: Buffer.from('%PDF secret'), contentType: 'application/pdf' });
+    const redirected = await refusedWithoutTrace({
+      channelId: world.email,
+      to: { contactId: world.maria },
+      text: 'Moved.',
+      attachments: [{ url: `${filesUrl}/moved/contract.pdf` }],
+    });
+    expect(redirected.type).toBe('AttachmentUnavailable');
+    expect(redirected.message).toContain('localhost is not one');
+    expect(fetched).toContain('/moved/contract.pdf');
+    expect(fetched).not.toContain('/secret.pdf');
   });
 });

@@ -69,7 +69,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      activities: (options.wrapActivities ?? ((a) => a))(createActivities({ db, channels })),
+      activities: (options.wrapActivities ?? ((a) => a))(
+        // The tests' file servers are on loopback.
+        createActivities({ db, channels, attachmentUrlHosts: ['127.0.0.1'] }),
+      ),
       workflowBundlePath: required('LIVECHAT_TEST_WORKFLOW_BUNDLE'),
       dataConverter,
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
