@@ -15,6 +15,7 @@ import { setOperatorPassword } from '../../server/operators/passwords';
 import { registerWorkspace } from '../../server/operators/plugin';
 import { createWebhookServer } from '../../server/webhook-server';
 import { twilioWebhookRoutes } from '../../server/webhooks/twilio';
+import { cancelScheduledSend, sendState, startSendLiveChatMessage } from '../../client';
 import { orderReadyNotification, orderReadySignal } from '../../workflows';
 import { launchChromium, screenshot } from '../support/browser';
 import { uniquePhone } from '../support/fixtures';
@@ -197,6 +198,33 @@ test('an operator signs in, goes online and starts a WhatsApp session; a process
   expect((await fromProcess.locator('.badge').textContent())?.toLowerCase()).toContain('delivered');
   expect(toMaria()).toHaveLength(2);
   await screenshot(page, '03-process-message-live');
+});
+
+test('a scheduled process message shows as scheduled with its time, and as cancelled once cancelled; it is never sent', async () => {
+  const page = await signedIn(ids.anna);
+  const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+  const text = `Your appointment ${s} is tomorrow at 10:00.`;
+  const { workflowId } = await startSendLiveChatMessage(
+    harness.client,
+    { liveChatId: ids.liveChat, channelId: ids.whatsapp, to: { contactId: ids.maria }, text, sendAt },
+    { taskQueue: harness.taskQueue, workflowId: `appointment-${s}` },
+  );
+  // Maria's open session (started by the test before) holds it; open it from the list.
+  await page.locator('#session-list li', { hasText: 'Maria Schmidt' }).first().click();
+  const message = page.locator('#history .message-by-process', { hasText: text });
+  await message.locator('.badge[data-status="scheduled"]').waitFor();
+  expect(await message.locator('.badge').textContent()).toContain('Scheduled for');
+  await screenshot(page, '04-scheduled-message');
+
+  // The update is taken once the process waits for the time (not while it records the message).
+  await eventually(
+    async () => ((await sendState(harness.client, workflowId)).state === 'scheduled' ? true : undefined),
+    'the send to wait for its time',
+  );
+  await cancelScheduledSend(harness.client, workflowId);
+  await message.locator('.badge[data-status="cancelled"]').waitFor();
+  expect(await message.locator('.badge').textContent()).toBe('Cancelled');
+  expect(standIn.received.filter((m) => JSON.stringify(m).includes(text))).toHaveLength(0);
 });
 
 test('an offline operator sees the refusal, and nothing is started', async () => {
