@@ -17,6 +17,17 @@ import { hostAllowed, type HostAllowList } from '../infra/url-hosts';
 /** Redirects followed for a file given by URL, each to an allowed host too. */
 const MAX_REDIRECTS = 5;
 
+/** How files given by URL may be fetched. */
+export interface FetchPolicy {
+  /** Hosts files may be fetched from (`ATTACHMENT_URL_HOSTS`); none: files by URL are refused. */
+  allowedHosts: HostAllowList;
+  /**
+   * This is the step's last attempt allowed for a server that keeps failing (down, 5xx, 429): its
+   * failure then refuses the message (`AttachmentUnavailable`) instead of waiting for ever.
+   */
+  lastAttempt?: { attempt: number } | undefined;
+}
+
 const OCTET_STREAM = 'application/octet-stream';
 
 /** The media type a file is sent as: the one given, else the server's, else its name's, else bytes. */
@@ -49,8 +60,7 @@ export function checkAttachmentInputs(attachments: readonly AttachmentInput[]): 
 export async function resolveAttachments(
   attachments: readonly AttachmentInput[],
   channelKind: ChannelKind,
-  /** Hosts files may be fetched from (`ATTACHMENT_URL_HOSTS`); none: files by URL are refused. */
-  allowedHosts: HostAllowList = [],
+  policy: FetchPolicy = { allowedHosts: [] },
 ): Promise<StoredFile[]> {
   if (attachments.length === 0) return [];
   checkAttachmentCount(attachments.length, channelKind);
@@ -65,7 +75,7 @@ export async function resolveAttachments(
         content,
       });
     } else {
-      files.push(await fetchAttachment(attachment, channelKind, allowedHosts));
+      files.push(await fetchAttachment(attachment, channelKind, policy));
     }
   }
   checkChannelLimits(
@@ -95,7 +105,7 @@ function filenameFromUrl(url: URL): string {
 async function fetchAttachment(
   attachment: Extract<AttachmentInput, { url: string }>,
   channelKind: ChannelKind,
-  allowedHosts: HostAllowList,
+  policy: FetchPolicy,
 ): Promise<StoredFile> {
   const url = new URL(attachment.url);
   const filename = attachment.filename ?? filenameFromUrl(url);
@@ -109,11 +119,18 @@ async function fetchAttachment(
       limitLabel: ATTACHMENT_LIMITS[channelKind].label(limit),
       channelKind,
     });
-  const response = await fetchFromAllowedHosts(attachment.url, url, allowedHosts);
+  let response: Response;
+  try {
+    response = await fetchFromAllowedHosts(attachment.url, url, policy.allowedHosts);
+  } catch (error) {
+    throw error instanceof AttachmentUnavailable ? error : retryOrGiveUp(attachment.url, policy, error);
+  }
   if (response.status === 429 || response.status >= 500) {
     await response.body?.cancel();
-    throw new Error(
-      `the server of attachment ${url.origin}${url.pathname} answered ${response.status}; trying again`,
+    throw retryOrGiveUp(
+      attachment.url,
+      policy,
+      new Error(`the server of attachment ${url.origin}${url.pathname} answered ${response.status}`),
     );
   }
   if (!response.ok) {
@@ -142,9 +159,13 @@ async function fetchAttachment(
       await response.body?.cancel().catch(() => undefined);
       throw error;
     }
-    throw new Error(`reading the attachment at ${url.origin}${url.pathname} failed: ${describe(error)}`, {
-      cause: error,
-    });
+    throw retryOrGiveUp(
+      attachment.url,
+      policy,
+      new Error(`reading the attachment at ${url.origin}${url.pathname} failed: ${describe(error)}`, {
+        cause: error,
+      }),
+    );
   }
   const content = Buffer.concat(chunks);
   if (content.length === 0)
@@ -204,4 +225,16 @@ async function fetchFromAllowedHosts(
         reason: `a redirect to ${url.protocol} is not followed`,
       });
   }
+}
+
+/**
+ * What to throw for a server that is down, slow or failing: the error itself, which the step's
+ * retries may cure; on the last attempt the policy allows, a refusal of the message instead.
+ */
+function retryOrGiveUp(given: string, policy: FetchPolicy, error: unknown): Error {
+  if (!policy.lastAttempt) return error instanceof Error ? error : new Error(String(error));
+  return new AttachmentUnavailable({
+    url: given,
+    reason: `the server kept failing (${policy.lastAttempt.attempt} attempts; last: ${describe(error)})`,
+  });
 }

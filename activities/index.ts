@@ -27,6 +27,16 @@ export interface ActivityDeps {
   clock?: () => Date;
   /** Hosts attachments given by URL may be fetched from (`ATTACHMENT_URL_HOSTS`); default: none. */
   attachmentUrlHosts?: HostAllowList;
+  /** Attempts of the prepare step after which a file server that keeps failing refuses the message (default 10, about 3 minutes). */
+  attachmentFetchAttempts?: number;
+}
+
+const DEFAULT_FETCH_ATTEMPTS = 10;
+
+/** Set when this activity attempt is the `limit`-th or later. */
+function lastAttempt(limit: number): { attempt: number } | undefined {
+  const { attempt } = Context.current().info;
+  return attempt >= limit ? { attempt } : undefined;
 }
 
 /**
@@ -38,7 +48,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     prepareMessage: (input: PrepareMessageInput): Promise<PreparedMessage> =>
       asProcessFailure(() =>
-        prepareMessage(deps.db, input, clock(), { attachmentUrlHosts: deps.attachmentUrlHosts ?? [] }),
+        prepareMessage(deps.db, input, clock(), {
+          allowedHosts: deps.attachmentUrlHosts ?? [],
+          lastAttempt: lastAttempt(deps.attachmentFetchAttempts ?? DEFAULT_FETCH_ATTEMPTS),
+        }),
       ),
     dispatchMessage: (input: { messageId: string }): Promise<DispatchResult> =>
       asProcessFailure(() =>

@@ -30,9 +30,8 @@ import { validateMessageText, validateSubject } from '../domain/limits';
 import { renderMessageTemplate, renderSessionName } from '../domain/templates';
 import type { ChannelKind, DeliveryStatus, SendLiveChatMessageInput } from '../domain/types';
 import { resolveAccount, type ContactLookups } from './accounts';
-import { checkAttachmentInputs, resolveAttachments } from './attachments';
+import { checkAttachmentInputs, resolveAttachments, type FetchPolicy } from './attachments';
 import { checkSendAt, scheduleOf } from './schedule';
-import type { HostAllowList } from '../infra/url-hosts';
 
 export interface PrepareMessageInput extends SendLiveChatMessageInput {
   idempotencyKey: string;
@@ -63,7 +62,7 @@ export async function prepareMessage(
   db: Knex,
   raw: PrepareMessageInput,
   now: Date,
-  options: { attachmentUrlHosts?: HostAllowList } = {},
+  fetchPolicy: FetchPolicy = { allowedHosts: [] },
 ): Promise<PreparedMessage> {
   const { process, ...request } = raw;
   const input = withVariables(parseSendLiveChatMessageInput(request));
@@ -103,7 +102,7 @@ export async function prepareMessage(
   }
 
   // Fetched and checked against the channel's limits before anything is written (rule 18).
-  const files = await resolveAttachments(attachments, channel.kind, options.attachmentUrlHosts);
+  const files = await resolveAttachments(attachments, channel.kind, fetchPolicy);
   const scheduledFor = await scheduleOf(
     db,
     liveChat,

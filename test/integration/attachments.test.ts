@@ -52,6 +52,8 @@ interface Served {
   declaredLength?: number;
   /** Answers 302 to this URL instead. */
   redirectTo?: string;
+  /** Answers this status (e.g. 503) the first `times` times it is asked, then serves the file. */
+  failing?: { status: number; times: number };
 }
 
 let smtp: SmtpStandIn;
@@ -81,6 +83,11 @@ beforeAll(async () => {
       return;
     }
     fetched.push(req.url ?? '');
+    if (file.failing && file.failing.times > 0) {
+      file.failing.times--;
+      res.writeHead(file.failing.status, { 'content-type': 'text/plain' }).end('unavailable');
+      return;
+    }
     if (file.redirectTo !== undefined) {
       res.writeHead(302, { location: file.redirectTo }).end();
       return;
@@ -111,6 +118,8 @@ beforeAll(async () => {
   webhookUrl = await webhooks.listen({ host: '127.0.0.1', port: 0 });
 
   harness = await startHarness({
+    // A file server that keeps failing refuses the message at the third attempt (1 s + 2 s of backoff).
+    attachmentFetchAttempts: 3,
     channels: {
       email: createEmailAdapter({ smtpUrl: smtp.url }),
       whatsapp: createWhatsAppAdapter({
@@ -507,5 +516,38 @@ describe('refusals: typed, before anything is stored or sent', () => {
     expect(redirected.message).toContain('localhost is not one');
     expect(fetched).toContain('/moved/contract.pdf');
     expect(fetched).not.toContain('/secret.pdf');
+  });
+
+  test('a file server that answers 503 is asked again; one that keeps failing refuses the message at the last attempt', async () => {
+    const pdf = Buffer.from('%PDF-1.7 flaky but there');
+    files.set('/flaky/contract.pdf', {
+      body: pdf,
+      contentType: 'application/pdf',
+      failing: { status: 503, times: 1 },
+    });
+    const sent = await send({
+      channelId: world.email,
+      to: { contactId: world.maria },
+      subject: 'Your contract',
+      text: 'Here it is.',
+      attachments: [{ url: `${filesUrl}/flaky/contract.pdf` }],
+    });
+    expect(sent.status).toBe('sent');
+    expect(fetched.filter((p) => p === '/flaky/contract.pdf')).toHaveLength(2);
+
+    files.set('/down/contract.pdf', {
+      body: pdf,
+      contentType: 'application/pdf',
+      failing: { status: 503, times: 99 },
+    });
+    const refusal = await refusedWithoutTrace({
+      channelId: world.email,
+      to: { contactId: world.maria },
+      text: 'From a server that is down.',
+      attachments: [{ url: `${filesUrl}/down/contract.pdf` }],
+    });
+    expect(refusal.type).toBe('AttachmentUnavailable');
+    expect(refusal.message).toContain('kept failing (3 attempts');
+    expect(fetched.filter((p) => p === '/down/contract.pdf')).toHaveLength(3);
   });
 });

@@ -44,6 +44,8 @@ export interface HarnessOptions {
   temporalAddress?: string;
   /** False: no worker in this process (the test runs worker processes of its own on `taskQueue`). */
   workers?: boolean;
+  /** See `ActivityDeps`: a test of a file server that keeps failing lowers it. */
+  attachmentFetchAttempts?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -71,7 +73,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       taskQueue,
       activities: (options.wrapActivities ?? ((a) => a))(
         // The tests' file servers are on loopback.
-        createActivities({ db, channels, attachmentUrlHosts: ['127.0.0.1'] }),
+        createActivities({
+          db,
+          channels,
+          attachmentUrlHosts: ['127.0.0.1'],
+          ...(options.attachmentFetchAttempts
+            ? { attachmentFetchAttempts: options.attachmentFetchAttempts }
+            : {}),
+        }),
       ),
       workflowBundlePath: required('LIVECHAT_TEST_WORKFLOW_BUNDLE'),
       dataConverter,
