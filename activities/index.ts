@@ -1,6 +1,13 @@
 import { Context } from '@temporalio/activity';
 import type { ChannelAdapters } from '../channels/adapter';
-import { bulkRecipientsAfter, finishBulkRun, recordBulkOutcomes, type BulkOutcome } from '../db/bulk-runs';
+import {
+  bulkRecipientsAfter,
+  cancelHeldRecipients,
+  finishBulkRun,
+  heldRecipientsDue,
+  recordBulkOutcomes,
+  type BulkOutcome,
+} from '../db/bulk-runs';
 import type { Db } from '../db/knex';
 import { cancelPendingMessage } from '../db/messages';
 import type { BulkRecipient, DeliveryStatus } from '../domain/types';
@@ -73,6 +80,14 @@ export function createActivities(deps: ActivityDeps) {
       limit: number;
     }): Promise<{ position: number; recipient: BulkRecipient }[]> =>
       bulkRecipientsAfter(deps.db, input.bulkId, input.after, input.limit),
+    /** A bulk run's recipients held for quiet hours whose time has come, or when the next one's does. */
+    heldRecipientsDue: (input: {
+      bulkId: string;
+      limit: number;
+    }): Promise<{ due: { position: number; messageId: string }[]; nextAt: string | null }> =>
+      heldRecipientsDue(deps.db, input.bulkId, input.limit),
+    cancelHeldRecipients: (input: { bulkId: string }): Promise<{ cancelled: number }> =>
+      cancelHeldRecipients(deps.db, input.bulkId),
     recordBulkOutcomes: (input: { bulkId: string; outcomes: BulkOutcome[] }): Promise<void> =>
       recordBulkOutcomes(deps.db, input.bulkId, input.outcomes),
     finishBulk: (input: { bulkId: string; state: 'completed' | 'cancelled' }): Promise<void> =>

@@ -137,3 +137,49 @@ export async function bulkRunSummary(
   }
   return { byStatus, failuresByType };
 }
+
+/**
+ * Recipients held for their quiet hours whose time has come (by the database's clock), earliest
+ * first; and, when none has, when the next one's does.
+ */
+export async function heldRecipientsDue(
+  db: Knex,
+  id: string,
+  limit: number,
+): Promise<{ due: { position: number; messageId: string }[]; nextAt: string | null }> {
+  const held = () =>
+    db('bulk_recipients as r')
+      .join('messages as m', 'm.id', 'r.message_id')
+      .where({ 'r.bulk_id': id, 'r.status': 'scheduled' });
+  const due = await held()
+    .andWhere('m.scheduled_for', '<=', db.fn.now())
+    .orderBy([{ column: 'm.scheduled_for' }, { column: 'r.position' }])
+    .limit(limit)
+    .select<{ position: number; messageId: string }[]>('r.position', 'r.message_id as messageId');
+  if (due.length > 0) return { due, nextAt: null };
+  const next = await held().min<{ at: Date | null }[]>('m.scheduled_for as at');
+  return { due, nextAt: next[0]?.at ? next[0].at.toISOString() : null };
+}
+
+/**
+ * A cancelled run's held recipients: their messages not gone yet are marked cancelled (never sent),
+ * and so are the recipients. One statement; a message a dispatch attempt holds is left to it.
+ */
+export async function cancelHeldRecipients(db: Knex, id: string): Promise<{ cancelled: number }> {
+  const result = await db.raw<{ rows: { position: number }[] }>(
+    `with held as (
+       select position, message_id from bulk_recipients where bulk_id = :id and status = 'scheduled'),
+     cancelled as (
+       update messages m set status = 'cancelled', updated_at = now()
+         from held
+        where m.id = held.message_id and m.status = 'pending'
+          and (m.dispatch_lease_until is null or m.dispatch_lease_until < now())
+       returning m.id)
+     update bulk_recipients r set status = 'cancelled'
+       from held
+      where r.bulk_id = :id and r.position = held.position and held.message_id in (select id from cancelled)
+     returning r.position`,
+    { id },
+  );
+  return { cancelled: result.rows.length };
+}

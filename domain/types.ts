@@ -207,7 +207,8 @@ export interface BulkNotifyInput {
   continueAsNewAfterEvents?: number;
 }
 
-export type BulkState = 'running' | 'paused' | 'cancelling' | 'cancelled' | 'completed';
+/** `waiting`: every recipient is done but those held for their quiet hours, whose time has not come. */
+export type BulkState = 'running' | 'waiting' | 'paused' | 'cancelling' | 'cancelled' | 'completed';
 
 /** What the progress query and every pause / resume / cancel answer with. */
 export interface BulkProgress {
@@ -217,10 +218,12 @@ export interface BulkProgress {
   sent: number;
   failed: number;
   /**
-   * Recorded, and waiting for the end of their customer's quiet hours, each in a Deliver Scheduled
-   * Message workflow `<bulkId>/scheduled-<position>` (cancellable one by one).
+   * Recorded, and held until their customer's quiet hours end: the process sends each then (and
+   * waits for them before it completes); a cancel cancels those not gone yet.
    */
   scheduled: number;
+  /** While `waiting`: when the next held recipient's quiet hours end. */
+  waitingUntil?: string;
   /** Not sent yet (including those in flight); after a cancel, those that never will be. */
   pending: number;
   /** Refusals by type (`ContactHasNoAccount`, `DeliveryFailed`, …). */

@@ -2,13 +2,10 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  ParentClosePolicy,
   proxyActivities,
   setHandler,
-  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities, BulkOutcome } from '../activities';
 import type {
   BulkNotifyInput,
@@ -24,13 +21,21 @@ import {
   pauseBulkUpdate,
   resumeBulkUpdate,
 } from './bulk-notify-messages';
-import { deliverScheduledMessage } from './deliver-scheduled-message';
 import { dispatcherFor } from './dispatcher';
 import { refusalOf } from './refusal-of';
 import { requireInput } from './require-input';
 
-const { planBulk, bulkRecipientsAfter, recordBulkOutcomes, finishBulk, prepareMessage } =
-  proxyActivities<Activities>(DATABASE_STEP);
+const {
+  planBulk,
+  bulkRecipientsAfter,
+  heldRecipientsDue,
+  recordBulkOutcomes,
+  cancelHeldRecipients,
+  finishBulk,
+  prepareMessage,
+} = proxyActivities<Activities>(DATABASE_STEP);
+/** A held recipient's time is checked by the database's clock: wake a little after it. */
+const HELD_SLACK_MS = 1_000;
 
 const DEFAULT_CONCURRENCY = 20;
 /** Well under Temporal's warning at 10 240 events: each run continues as new before it. */
@@ -49,7 +54,7 @@ interface BulkCounters {
   done: number;
   sent: number;
   failed: number;
-  /** Held for the customer's quiet hours, each by a Deliver Scheduled Message workflow of its own. */
+  /** Recorded, and held until the customer's quiet hours end; the held pass sends them then. */
   scheduled: number;
   failuresByType: Record<string, number>;
   paused: boolean;
@@ -70,8 +75,10 @@ const noneYet = (): BulkCounters => ({
  * Bulk Notify: one message to many customers on one channel, each recipient its own prepare and
  * dispatch steps (the same rules and idempotency as Send Live Chat Message), `concurrency` at a time.
  * The audience is resolved once into the database; the workflow walks it page by page and continues
- * as new before its history grows large, carrying only counters. Query `bulkProgress`; steer with
- * the `pauseBulk`, `resumeBulk` and `cancelBulk` updates.
+ * as new before its history grows large, carrying only counters. Recipients in their quiet hours
+ * are recorded and held; once the audience is done, the run waits for the next one's time on a
+ * durable timer and sends each as it comes, so it completes when every message went (or failed).
+ * Query `bulkProgress`; steer with the `pauseBulk`, `resumeBulk` and `cancelBulk` updates.
  */
 export async function bulkNotify(
   input: BulkNotifyInput,
@@ -88,11 +95,14 @@ export async function bulkNotify(
 
   let state: BulkContinuation | undefined = continuation;
   let cancelRequested = false;
+  /** Set while the run waits for the next held recipient's quiet hours to end. */
+  let waitingUntil: string | undefined;
   const progress = (): BulkProgress => {
     const s = state ?? { total: 0, ...noneYet() };
     return {
       bulkId,
-      state: cancelRequested ? 'cancelling' : s.paused ? 'paused' : 'running',
+      state: cancelRequested ? 'cancelling' : s.paused ? 'paused' : waitingUntil ? 'waiting' : 'running',
+      ...(waitingUntil ? { waitingUntil } : {}),
       total: s.total,
       sent: s.sent,
       failed: s.failed,
@@ -128,23 +138,6 @@ export async function bulkNotify(
   const dispatch = dispatcherFor(run.channelKind);
   const keyBase = input.idempotencyKey ?? `bulk:${bulkId}`;
 
-  /** A message due in its customer's quiet hours waits in a workflow of its own; this run goes on. */
-  const holdScheduled = async (
-    position: number,
-    message: { messageId: string; channelKind: ChannelKind; scheduledFor: string },
-  ): Promise<void> => {
-    try {
-      await startChild(deliverScheduledMessage, {
-        workflowId: `${bulkId}/scheduled-${position}`,
-        args: [message],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-    } catch (error) {
-      // Started by this run before it continued as new, or by a retry: it is waiting already.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-  };
-
   /** One recipient: the same two steps as Send Live Chat Message; a refusal is this recipient's failure. */
   const sendOne = async (position: number, to: BulkRecipient): Promise<BulkOutcome> => {
     try {
@@ -162,58 +155,104 @@ export async function bulkNotify(
         process: { workflowId: bulkId, runId },
       });
       if (prepared.scheduledFor) {
-        await holdScheduled(position, { ...prepared, scheduledFor: prepared.scheduledFor });
+        // In the customer's quiet hours: recorded now, sent by the held pass below once they end.
         run.scheduled++;
         return { position, status: 'scheduled', messageId: prepared.messageId };
       }
-      await dispatch({ messageId: prepared.messageId });
-      run.sent++;
-      return { position, status: 'sent', messageId: prepared.messageId };
+      return await dispatchOne(position, prepared.messageId);
     } catch (error) {
-      const refusal = refusalOf(error);
-      if (!refusal) throw error;
-      run.failed++;
-      run.failuresByType[refusal.type] = (run.failuresByType[refusal.type] ?? 0) + 1;
-      return {
-        position,
-        status: 'failed',
-        failureType: refusal.type,
-        failureReason: refusal.message,
-        ...(refusal.messageId ? { messageId: refusal.messageId } : {}),
-      };
+      return failedOutcome(position, error);
     }
   };
 
+  const dispatchOne = async (position: number, messageId: string): Promise<BulkOutcome> => {
+    await dispatch({ messageId });
+    run.sent++;
+    return { position, status: 'sent', messageId };
+  };
+
+  /** A refusal is this recipient's failure; anything else (a bug, a cancellation) goes on up. */
+  const failedOutcome = (position: number, error: unknown): BulkOutcome => {
+    const refusal = refusalOf(error);
+    if (!refusal) throw error;
+    run.failed++;
+    run.failuresByType[refusal.type] = (run.failuresByType[refusal.type] ?? 0) + 1;
+    return {
+      position,
+      status: 'failed',
+      failureType: refusal.type,
+      failureReason: refusal.message,
+      ...(refusal.messageId ? { messageId: refusal.messageId } : {}),
+    };
+  };
+
+  /** `concurrency` lanes take the items in order; a pause holds them before the next; a cancel ends them. */
+  const inLanes = async <T>(items: T[], work: (item: T) => Promise<BulkOutcome>) => {
+    const outcomes: BulkOutcome[] = [];
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        await condition(() => !run.paused || cancelRequested);
+        const item = items[next];
+        if (cancelRequested || item === undefined) return;
+        next++;
+        outcomes.push(await work(item));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+    await recordBulkOutcomes({ bulkId, outcomes });
+    return { outcomes, taken: next };
+  };
+
+  const continueAsNewIfLong = async (): Promise<void> => {
+    const nearLimit = workflowInfo().historyLength + pageSize * EVENTS_PER_RECIPIENT > eventsLimit;
+    if (cancelRequested || !(nearLimit || workflowInfo().continueAsNewSuggested)) return;
+    await condition(allHandlersFinished);
+    // The audience is in the database now: the next run does not carry a list of thousands.
+    const next: typeof input = { ...input, audience: { query: {} } };
+    await continueAsNew<typeof bulkNotify>(next, { ...run, continuedAsNew: run.continuedAsNew + 1 });
+  };
+
+  // The audience, page by page, in order.
   while (run.done < run.total && !cancelRequested) {
     await condition(() => !run.paused || cancelRequested);
     if (cancelRequested) break;
     const page = await bulkRecipientsAfter({ bulkId, after: run.done, limit: pageSize });
     if (page.length === 0) break;
-    const outcomes: BulkOutcome[] = [];
-    let next = 0;
-    // `concurrency` lanes take the page's recipients in order; a pause holds them before the next.
-    const lane = async (): Promise<void> => {
-      for (;;) {
-        await condition(() => !run.paused || cancelRequested);
-        const item = page[next];
-        if (cancelRequested || !item) return;
-        next++;
-        outcomes.push(await sendOne(item.position, item.recipient));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, page.length) }, lane));
-    await recordBulkOutcomes({ bulkId, outcomes });
+    const { taken } = await inLanes(page, (item) => sendOne(item.position, item.recipient));
     // Recipients are taken in order, so the first one not taken bounds what is done.
-    const firstNotTaken = page[next];
+    const firstNotTaken = page[taken];
     run.done = firstNotTaken ? firstNotTaken.position - 1 : (page[page.length - 1]?.position ?? run.done);
+    if (run.done < run.total || run.scheduled > 0) await continueAsNewIfLong();
+  }
 
-    const nearLimit = workflowInfo().historyLength + pageSize * EVENTS_PER_RECIPIENT > eventsLimit;
-    if (run.done < run.total && !cancelRequested && (nearLimit || workflowInfo().continueAsNewSuggested)) {
-      await condition(allHandlersFinished);
-      // The audience is in the database now: the next run does not carry a list of thousands.
-      const next: typeof input = { ...input, audience: { query: {} } };
-      await continueAsNew<typeof bulkNotify>(next, { ...run, continuedAsNew: run.continuedAsNew + 1 });
+  // Those held for their quiet hours, as each one's time comes (a durable timer until the next).
+  while (run.scheduled > 0 && !cancelRequested) {
+    const held = await heldRecipientsDue({ bulkId, limit: pageSize });
+    if (held.due.length === 0) {
+      if (!held.nextAt) break;
+      waitingUntil = held.nextAt;
+      await condition(
+        () => cancelRequested,
+        Math.max(Date.parse(held.nextAt) - Date.now(), 0) + HELD_SLACK_MS,
+      );
+      waitingUntil = undefined;
+      continue;
     }
+    const { outcomes } = await inLanes(held.due, async (item) => {
+      run.scheduled--;
+      try {
+        return await dispatchOne(item.position, item.messageId);
+      } catch (error) {
+        return failedOutcome(item.position, error);
+      }
+    });
+    if (outcomes.length > 0) await continueAsNewIfLong();
+  }
+  if (cancelRequested && run.scheduled > 0) {
+    // Held messages not yet gone are cancelled: marked so, they are never sent.
+    const { cancelled } = await cancelHeldRecipients({ bulkId });
+    run.scheduled = Math.max(0, run.scheduled - cancelled);
   }
 
   const ended = cancelRequested ? 'cancelled' : 'completed';

@@ -7,7 +7,6 @@ export { notifyCustomer } from './notify-customer';
 export { orderReadyNotification, orderReadySignal, orderStatusQuery } from './examples/order-ready';
 export type { OrderReady, OrderReadyNotificationInput } from './examples/order-ready';
 export { bulkNotify } from './bulk-notify';
-export { deliverScheduledMessage } from './deliver-scheduled-message';
 export { sendStateQuery, cancelScheduledSendUpdate } from './scheduled-send';
 export {
   bulkProgressQuery,

@@ -23,15 +23,18 @@ export async function up(knex: Knex): Promise<void> {
     `alter table messages add constraint messages_status_check
        check (status in ('pending', 'sent', 'delivered', 'read', 'failed', 'cancelled'))`,
   );
-  // A bulk recipient in their quiet hours: recorded, waiting in a workflow of its own.
+  // A bulk recipient in their quiet hours: recorded, held until they end.
   await knex.raw('alter table bulk_recipients drop constraint bulk_recipients_status_check');
   await knex.raw(
     `alter table bulk_recipients add constraint bulk_recipients_status_check
        check (status in ('pending', 'sent', 'failed', 'scheduled', 'cancelled'))`,
   );
+  // The held pass looks them up while the run waits for their quiet hours to end.
+  await knex.raw(`create index bulk_recipients_held on bulk_recipients (bulk_id) where status = 'scheduled'`);
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop index bulk_recipients_held');
   await knex.raw('alter table bulk_recipients drop constraint bulk_recipients_status_check');
   await knex.raw(
     `alter table bulk_recipients add constraint bulk_recipients_status_check

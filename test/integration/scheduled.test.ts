@@ -4,12 +4,14 @@
  * not before; one cancelled before its time is marked cancelled and never sent; a time that has
  * passed is refused and leaves nothing behind. A live chat's quiet hours, in the contact's time zone
  * (else the live chat's), hold a process message until they end, unless it is urgent; a bulk holds
- * each such recipient in a workflow of its own and goes on.
+ * each such recipient, sends it when its time comes and completes after it; a cancel cancels them.
  */
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import {
+  bulkProgress,
   bulkResult,
+  cancelBulk,
   cancelScheduledSend,
   getHistory,
   formatHistory,
@@ -22,7 +24,7 @@ import type { SendLiveChatMessageInput } from '../../domain/types';
 import { uniquePhone } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { expectRefusedWithoutTrace } from '../support/refusals';
-import { startWorkspace, type Workspace } from '../support/workspace';
+import { eventually, startWorkspace, type Workspace } from '../support/workspace';
 
 let harness: Harness;
 let ws: Workspace;
@@ -205,7 +207,7 @@ describe('quiet hours', () => {
     expect(await cancelScheduledSend(harness.client, held.workflowId)).toMatchObject({ status: 'cancelled' });
   });
 
-  test('a bulk sends to those outside their quiet hours and holds the others, each cancellable', async () => {
+  test('a bulk sends to those outside their quiet hours, holds the others and waits for them; a cancel then cancels the held ones', async () => {
     const text = `Bulk quiet ${s}: new opening hours.`;
     const bulkId = `bulk-quiet-${s}`;
     await startBulkNotify(
@@ -218,25 +220,75 @@ describe('quiet hours', () => {
       },
       { taskQueue: harness.taskQueue, workflowId: bulkId },
     );
-    const result = await bulkResult(harness.client, bulkId);
-    expect(result).toMatchObject({
-      state: 'completed',
+    const waiting = await eventually(async () => {
+      const progress = await bulkProgress(harness.client, bulkId);
+      return progress.state === 'waiting' ? progress : undefined;
+    }, 'the bulk to wait for the held recipient');
+    expect(waiting).toMatchObject({
       total: 2,
       sent: 1,
       scheduled: 1,
       failed: 0,
       pending: 0,
+      waitingUntil: endsAt,
     });
     expect(sentWith(text).map((m) => m.to)).toEqual([phones.newYork]);
     const rows = await harness.db('bulk_recipients').where({ bulk_id: bulkId }).orderBy('position');
     expect(rows.map((r) => r.status)).toEqual(['scheduled', 'sent']);
 
-    const cancelled = await cancelScheduledSend(harness.client, `${bulkId}/scheduled-1`);
-    expect(cancelled).toMatchObject({ status: 'cancelled', messageId: rows[0].message_id });
+    expect(await cancelBulk(harness.client, bulkId)).toMatchObject({ state: 'cancelling' });
+    const result = await bulkResult(harness.client, bulkId);
+    expect(result).toMatchObject({ state: 'cancelled', sent: 1, scheduled: 0, pending: 1 });
     expect(await harness.db('messages').where({ id: rows[0].message_id }).first()).toMatchObject({
       status: 'cancelled',
       scheduled_for: new Date(endsAt!),
     });
+    expect(
+      (await harness.db('bulk_recipients').where({ bulk_id: bulkId }).orderBy('position')).map(
+        (r) => r.status,
+      ),
+    ).toEqual(['cancelled', 'sent']);
+    expect(sentWith(text).map((m) => m.to)).toEqual([phones.newYork]);
+  });
+
+  test('a held bulk recipient is sent when their quiet hours end, and then the bulk completes', async () => {
+    // Quiet hours in Tokyo that end at the next full minute (at least 10 s away).
+    const now = DateTime.now().setZone('Asia/Tokyo');
+    let end = now.plus({ minutes: 1 }).startOf('minute');
+    if (end.diff(now).as('seconds') < 10) end = end.plus({ minutes: 1 });
+    const t = randomUUID().slice(0, 8);
+    const phone = uniquePhone();
+    await applyConfig(harness.db, {
+      liveChats: [
+        {
+          id: `soon-${t}`,
+          name: 'Shop',
+          quietHours: { start: now.minus({ hours: 1 }).toFormat('HH:mm'), end: end.toFormat('HH:mm') },
+          timeZone: 'Asia/Tokyo',
+          channels: [{ id: `soon-wa-${t}`, kind: 'whatsapp', name: 'WhatsApp' }],
+        },
+      ],
+      contacts: [{ id: `soon-${t}`, name: 'Yuki', accounts: [{ kind: 'phone', value: phone }] }],
+    });
+    const text = `Soon ${t}: good morning.`;
+    const bulkId = `bulk-soon-${t}`;
+    await startBulkNotify(
+      harness.client,
+      {
+        liveChatId: `soon-${t}`,
+        channelId: `soon-wa-${t}`,
+        audience: { recipients: [{ contactId: `soon-${t}` }] },
+        text,
+      },
+      { taskQueue: harness.taskQueue, workflowId: bulkId },
+    );
+    const result = await bulkResult(harness.client, bulkId);
+    expect(result).toMatchObject({ state: 'completed', total: 1, sent: 1, scheduled: 0, pending: 0 });
+    const delivered = sentWith(text);
+    expect(delivered.map((m) => m.to)).toEqual([phone]);
+    // Not before the quiet hours ended.
+    const at = harness.outbox.whatsapp.receivedAt[harness.outbox.whatsapp.received.indexOf(delivered[0]!)]!;
+    expect(at).toBeGreaterThanOrEqual(end.toMillis());
   });
 
   test('a config with quiet hours or a time zone that is not one is refused', async () => {

@@ -12,7 +12,7 @@ test('the package exports createActivities, the workers, the error types and the
   );
 });
 
-test('livechat-temporal/workflows exports the two processes, the fallback send, bulk notify and its query and updates, the scheduled send query, update and held-message workflow, the operator reply, the one-line helper and the example', () => {
+test('livechat-temporal/workflows exports the two processes, the fallback send, bulk notify and its query and updates, the scheduled send query and update, the operator reply, the one-line helper and the example', () => {
   expect(Object.keys(workflows).sort()).toEqual(
     [
       'bulkNotify',
@@ -20,7 +20,6 @@ test('livechat-temporal/workflows exports the two processes, the fallback send, 
       'pauseBulkUpdate',
       'resumeBulkUpdate',
       'cancelBulkUpdate',
-      'deliverScheduledMessage',
       'sendStateQuery',
       'cancelScheduledSendUpdate',
       'initiateSession',
