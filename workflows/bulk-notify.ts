@@ -1,6 +1,8 @@
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
+  isCancellation,
   continueAsNew,
   proxyActivities,
   setHandler,
@@ -213,46 +215,57 @@ export async function bulkNotify(
     await continueAsNew<typeof bulkNotify>(next, { ...run, continuedAsNew: run.continuedAsNew + 1 });
   };
 
-  // The audience, page by page, in order.
-  while (run.done < run.total && !cancelRequested) {
-    await condition(() => !run.paused || cancelRequested);
-    if (cancelRequested) break;
-    const page = await bulkRecipientsAfter({ bulkId, after: run.done, limit: pageSize });
-    if (page.length === 0) break;
-    const { taken } = await inLanes(page, (item) => sendOne(item.position, item.recipient));
-    // Recipients are taken in order, so the first one not taken bounds what is done.
-    const firstNotTaken = page[taken];
-    run.done = firstNotTaken ? firstNotTaken.position - 1 : (page[page.length - 1]?.position ?? run.done);
-    if (run.done < run.total || run.scheduled > 0) await continueAsNewIfLong();
-  }
-
-  // Those held for their quiet hours, as each one's time comes (a durable timer until the next).
-  while (run.scheduled > 0 && !cancelRequested) {
-    const held = await heldRecipientsDue({ bulkId, limit: pageSize });
-    if (held.due.length === 0) {
-      if (!held.nextAt) break;
-      waitingUntil = held.nextAt;
-      await condition(
-        () => cancelRequested,
-        Math.max(Date.parse(held.nextAt) - Date.now(), 0) + HELD_SLACK_MS,
-      );
-      waitingUntil = undefined;
-      continue;
+  try {
+    // The audience, page by page, in order.
+    while (run.done < run.total && !cancelRequested) {
+      await condition(() => !run.paused || cancelRequested);
+      if (cancelRequested) break;
+      const page = await bulkRecipientsAfter({ bulkId, after: run.done, limit: pageSize });
+      if (page.length === 0) break;
+      const { taken } = await inLanes(page, (item) => sendOne(item.position, item.recipient));
+      // Recipients are taken in order, so the first one not taken bounds what is done.
+      const firstNotTaken = page[taken];
+      run.done = firstNotTaken ? firstNotTaken.position - 1 : (page[page.length - 1]?.position ?? run.done);
+      if (run.done < run.total || run.scheduled > 0) await continueAsNewIfLong();
     }
-    const { outcomes } = await inLanes(held.due, async (item) => {
-      run.scheduled--;
-      try {
-        return await dispatchOne(item.position, item.messageId);
-      } catch (error) {
-        return failedOutcome(item.position, error);
+
+    // Those held for their quiet hours, as each one's time comes (a durable timer until the next).
+    while (run.scheduled > 0 && !cancelRequested) {
+      const held = await heldRecipientsDue({ bulkId, limit: pageSize });
+      if (held.due.length === 0) {
+        if (!held.nextAt) break;
+        waitingUntil = held.nextAt;
+        await condition(
+          () => cancelRequested,
+          Math.max(Date.parse(held.nextAt) - Date.now(), 0) + HELD_SLACK_MS,
+        );
+        waitingUntil = undefined;
+        continue;
       }
+      const { outcomes } = await inLanes(held.due, async (item) => {
+        run.scheduled--;
+        try {
+          return await dispatchOne(item.position, item.messageId);
+        } catch (error) {
+          return failedOutcome(item.position, error);
+        }
+      });
+      if (outcomes.length > 0) await continueAsNewIfLong();
+    }
+    if (cancelRequested && run.scheduled > 0) {
+      // Held messages not yet gone are cancelled: marked so, they are never sent.
+      const { cancelled } = await cancelHeldRecipients({ bulkId });
+      run.scheduled = Math.max(0, run.scheduled - cancelled);
+    }
+  } catch (error) {
+    // The workflow itself was cancelled (Temporal UI, `handle.cancel()`), not through `cancelBulk`:
+    // end the run as cancelled too, held messages included, then let the cancellation through.
+    if (!isCancellation(error)) throw error;
+    await CancellationScope.nonCancellable(async () => {
+      await cancelHeldRecipients({ bulkId });
+      await finishBulk({ bulkId, state: 'cancelled' });
     });
-    if (outcomes.length > 0) await continueAsNewIfLong();
-  }
-  if (cancelRequested && run.scheduled > 0) {
-    // Held messages not yet gone are cancelled: marked so, they are never sent.
-    const { cancelled } = await cancelHeldRecipients({ bulkId });
-    run.scheduled = Math.max(0, run.scheduled - cancelled);
+    throw error;
   }
 
   const ended = cancelRequested ? 'cancelled' : 'completed';

@@ -1,6 +1,8 @@
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   defineQuery,
   defineUpdate,
   proxyActivities,
@@ -67,7 +69,20 @@ export function scheduledSend() {
       if (message.scheduledFor) {
         Object.assign(state, { state: 'scheduled', scheduledFor: message.scheduledFor });
         const waitMs = Date.parse(message.scheduledFor) - Date.now();
-        if (waitMs > 0 && (await condition(() => cancelRequested, waitMs))) {
+        let cancelled: boolean;
+        try {
+          cancelled = waitMs > 0 && (await condition(() => cancelRequested, waitMs));
+        } catch (error) {
+          // The workflow itself was cancelled (Temporal UI, `handle.cancel()`): so is its message,
+          // or operators would see it scheduled for ever.
+          if (!isCancellation(error)) throw error;
+          await CancellationScope.nonCancellable(() =>
+            cancelScheduledMessage({ messageId: message.messageId }),
+          );
+          Object.assign(state, { state: 'done', status: 'cancelled' });
+          throw error;
+        }
+        if (cancelled) {
           const { status } = await cancelScheduledMessage({ messageId: message.messageId });
           Object.assign(state, { state: 'done', status });
           // Had the message gone already (a repeat of the same request sent it), dispatch reports it.

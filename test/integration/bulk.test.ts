@@ -284,6 +284,28 @@ test('a cancel lets the sends in flight finish and sends nothing more; a cancel 
   expect(whatsappRecipients(text).size).toBe(2);
 });
 
+test('a bulk whose workflow is cancelled (Temporal UI, handle.cancel) ends as cancelled; no send starts after it', async () => {
+  const text = `Bulk ${randomUUID()}: cancelled from Temporal.`;
+  gate.close();
+  const handle = await start({
+    channelId: world.channelId('whatsapp'),
+    audience: { recipients: world.contacts.slice(0, 8).map((c) => ({ contactId: c.id })) },
+    text,
+    concurrency: 2,
+  });
+  await waitFor('two sends in flight', 20_000, () => gate.waiting === 2);
+  const calls = gate.calls;
+  await handle.cancel();
+  await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+  gate.open();
+  expect(await harness.db('bulk_runs').where({ id: handle.workflowId }).first()).toMatchObject({
+    state: 'cancelled',
+  });
+  const statuses = (await bulkRows(handle.workflowId)).map((r) => r.status);
+  expect(statuses.filter((st) => st === 'cancelled').length).toBeGreaterThanOrEqual(6);
+  expect(gate.calls).toBe(calls);
+});
+
 test('starting the same bulk id again after it ended sends nothing twice and answers with what it did', async () => {
   const text = `Bulk ${randomUUID()}: once.`;
   const bulkId = `bulk-again-${randomUUID()}`;

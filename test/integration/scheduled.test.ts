@@ -111,6 +111,26 @@ test('a scheduled message cancelled before its time is marked cancelled and neve
   });
 });
 
+test('a scheduled send whose workflow is cancelled (Temporal UI, handle.cancel) marks its message cancelled', async () => {
+  const text = `Cancelled from Temporal ${randomUUID()}.`;
+  const send = start({
+    channelId: ws.world.whatsapp,
+    to: { contactId: ws.world.maria },
+    text,
+    sendAt: inSeconds(3_600),
+  });
+  const first = await send.run();
+  expect(first.kind).toBe('scheduled');
+  const handle = harness.client.workflow.getHandle(send.workflowId);
+  await handle.cancel();
+  await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+  const messageId = first.kind === 'scheduled' ? first.state.messageId : undefined;
+  expect(await harness.db('messages').where({ id: messageId }).first()).toMatchObject({
+    status: 'cancelled',
+  });
+  expect(sentWith(text)).toHaveLength(0);
+});
+
 test('a cancel of a message that went at once is refused with SendNotScheduled', async () => {
   const send = start({
     channelId: ws.world.whatsapp,
