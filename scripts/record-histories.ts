@@ -20,6 +20,7 @@ import {
   sendLiveChatMessage,
   sendWithFallback,
 } from '../workflows';
+import { cancelBulkUpdate } from '../workflows/bulk-notify-messages';
 import { cancelScheduledSendUpdate } from '../workflows/scheduled-send';
 
 const OUT = path.join(__dirname, '..', 'test', 'replay', 'histories');
@@ -215,6 +216,37 @@ async function run(): Promise<void> {
         }
         await scheduled.executeUpdate(cancelScheduledSendUpdate);
         await save('send-live-chat-message-cancelled', scheduled);
+      }
+      if (wanted('bulk-notify-held-cancelled')) {
+        // Quiet hours all day but a minute, in every customer's time zone: both recipients are held;
+        // the bulk waits for them, and is cancelled while it waits.
+        await stack
+          .db('live_chats')
+          .where({ id: 'tech-support' })
+          .update({
+            quiet_hours: JSON.stringify({ start: '00:00', end: '23:59' }),
+            time_zone: 'UTC',
+          });
+        const bulk = await stack.client.workflow.start(bulkNotify, {
+          ...base,
+          workflowId: 'replay-bulk-held',
+          args: [
+            {
+              liveChatId: 'tech-support',
+              channelId: 'support-whatsapp',
+              audience: { recipients: [{ contactId: 'maria' }, { contactId: 'james' }] },
+              text: 'Our shop opens at 9:00 tomorrow.',
+            },
+          ],
+        });
+        for (;;) {
+          const progress = await bulk.query<{ state: string }>('bulkProgress').catch(() => undefined);
+          if (progress?.state === 'waiting') break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await bulk.executeUpdate(cancelBulkUpdate);
+        await save('bulk-notify-held-cancelled', bulk);
+        await stack.db('live_chats').where({ id: 'tech-support' }).update({ quiet_hours: null });
       }
       fs.writeFileSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
     });

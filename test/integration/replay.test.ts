@@ -16,6 +16,7 @@ test('a history of every workflow is checked in', () => {
   expect(Object.keys(workflowIds).sort()).toEqual(files.sort());
   expect(files.sort()).toEqual(
     [
+      'bulk-notify-held-cancelled.json',
       'bulk-notify.json',
       'initiate-session.json',
       'operator-reply.json',
