@@ -86,8 +86,8 @@ test('a message given a time is in the history as scheduled until then, and goes
   expect(at).toBeGreaterThanOrEqual(Date.parse(sendAt));
 });
 
-test('a scheduled message cancelled before its time is marked cancelled and never sent; a second cancel is refused', async () => {
-  const text = `Reminder ${randomUUID()}: your order waits for pickup.`;
+/** A message to Maria scheduled an hour ahead, once it waits for its time. */
+async function scheduledInAnHour(text: string) {
   const send = start({
     channelId: ws.world.whatsapp,
     to: { contactId: ws.world.maria },
@@ -96,6 +96,12 @@ test('a scheduled message cancelled before its time is marked cancelled and neve
   });
   const first = await send.run();
   expect(first.kind).toBe('scheduled');
+  return { send, first };
+}
+
+test('a scheduled message cancelled before its time is marked cancelled and never sent; a second cancel is refused', async () => {
+  const text = `Reminder ${randomUUID()}: your order waits for pickup.`;
+  const { send } = await scheduledInAnHour(text);
 
   const cancelled = await cancelScheduledSend(harness.client, send.workflowId);
   expect(cancelled).toMatchObject({ state: 'done', status: 'cancelled' });
@@ -113,14 +119,7 @@ test('a scheduled message cancelled before its time is marked cancelled and neve
 
 test('a scheduled send whose workflow is cancelled (Temporal UI, handle.cancel) marks its message cancelled', async () => {
   const text = `Cancelled from Temporal ${randomUUID()}.`;
-  const send = start({
-    channelId: ws.world.whatsapp,
-    to: { contactId: ws.world.maria },
-    text,
-    sendAt: inSeconds(3_600),
-  });
-  const first = await send.run();
-  expect(first.kind).toBe('scheduled');
+  const { send, first } = await scheduledInAnHour(text);
   const handle = harness.client.workflow.getHandle(send.workflowId);
   await handle.cancel();
   await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
