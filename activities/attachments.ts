@@ -5,7 +5,6 @@ import {
   ATTACHMENT_FETCH_TIMEOUT_MS,
   checkChannelLimits,
   checkAttachmentCount,
-  checkInlineSizes,
   maxFetchBytes,
   mediaTypeEssence,
   ATTACHMENT_LIMITS,
@@ -39,18 +38,6 @@ function contentTypeOf(filename: string, given?: string, served?: string | null)
 }
 
 const sha256 = (content: Buffer): string => createHash('sha256').update(content).digest('hex');
-
-/**
- * Checks what needs no channel and no network, before anything is read: how many files, and the
- * sizes of inline content (which is in the workflow's history and must stay small).
- */
-export function checkAttachmentInputs(attachments: readonly AttachmentInput[]): void {
-  checkInlineSizes(
-    attachments.flatMap((a) =>
-      a.content !== undefined ? [{ filename: a.filename, size: Buffer.byteLength(a.content, 'base64') }] : [],
-    ),
-  );
-}
 
 /**
  * The message's files as bytes, checked against the channel's limits: inline content decoded,

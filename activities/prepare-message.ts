@@ -26,11 +26,12 @@ import {
   TelegramChatUnknown,
 } from '../domain/errors';
 import { parseSendLiveChatMessageInput } from '../domain/inputs';
+import { checkAttachmentInputs } from '../domain/attachments';
 import { validateMessageText, validateSubject } from '../domain/limits';
 import { renderMessageTemplate, renderSessionName } from '../domain/templates';
 import type { ChannelKind, DeliveryStatus, SendLiveChatMessageInput } from '../domain/types';
 import { resolveAccount, type ContactLookups } from './accounts';
-import { checkAttachmentInputs, resolveAttachments, type FetchPolicy } from './attachments';
+import { resolveAttachments, type FetchPolicy } from './attachments';
 import { checkSendAt, scheduleOf } from './schedule';
 
 export interface PrepareMessageInput extends SendLiveChatMessageInput {

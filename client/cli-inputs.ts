@@ -2,9 +2,8 @@
  * From the `livechat` command line's options to the workflows' typed inputs. Pure, so every rule of
  * the command line (exactly one recipient, `key=value` variables, ...) is unit-tested without a shell.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { checkInlineSizes } from '../domain/attachments';
+import { checkAttachmentInputs } from '../domain/attachments';
 import type {
   AccountValue,
   BulkNotifyInput,
@@ -109,7 +108,7 @@ export function parseVariables(
  */
 export function attachmentsFromOptions(
   values: readonly string[] = [],
-  readFile: (path: string) => Buffer = (path) => fs.readFileSync(path),
+  readFile: (path: string) => Buffer,
 ): AttachmentInput[] | undefined {
   if (values.length === 0) return undefined;
   const attachments = values.map((value): AttachmentInput => {
@@ -125,15 +124,19 @@ export function attachmentsFromOptions(
     }
     return { filename: path.basename(value), content: content.toString('base64') };
   });
-  checkInlineSizes(
-    attachments.flatMap((a) =>
-      a.content !== undefined ? [{ filename: a.filename, size: Buffer.byteLength(a.content, 'base64') }] : [],
-    ),
-  );
+  checkAttachmentInputs(attachments);
   return attachments;
 }
 
-export function sendInputFromOptions(options: SendOptions): SendLiveChatMessageInput {
+/** For callers without files to read: an `--attach` of a path is then a usage error. */
+const noFiles = (file: string): Buffer => {
+  throw new UsageError(`--attach ${JSON.stringify(file)}: files cannot be read here`);
+};
+
+export function sendInputFromOptions(
+  options: SendOptions,
+  readFile: (path: string) => Buffer = noFiles,
+): SendLiveChatMessageInput {
   const { key, value } = exactlyOne(
     { contact: options.contact, account: options.account, session: options.session },
     { contact: '--contact', account: '--account', session: '--session' },
@@ -148,7 +151,7 @@ export function sendInputFromOptions(options: SendOptions): SendLiveChatMessageI
     to = { sessionId: value };
   }
   const variables = parseVariables(options.var);
-  const attachments = attachmentsFromOptions(options.attach);
+  const attachments = attachmentsFromOptions(options.attach, readFile);
   return {
     liveChatId: options.liveChat,
     channelId: options.channel,

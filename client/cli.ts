@@ -137,7 +137,7 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
     )
     .option('--id <workflowId>', 'workflow id, also the idempotency key (default: a new one)')
     .action(async (options: SendOptions & { id?: string; fallback: string[] }) => {
-      const { channelId, ...input } = sendInputFromOptions(options);
+      const { channelId, ...input } = sendInputFromOptions(options, (file) => fs.readFileSync(file));
       const workflowId = options.id ?? `livechat-send-${randomUUID()}`;
       const client = await connections().temporal();
       const start = { taskQueue: taskQueue(), workflowId };

@@ -4,7 +4,7 @@
  * provider refusing it after the session was opened. Pure: no I/O here.
  */
 import { AttachmentTooLarge, AttachmentTypeNotAllowed, TooManyAttachments } from './errors';
-import type { ChannelKind } from './types';
+import type { AttachmentInput, ChannelKind } from './types';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -182,4 +182,16 @@ export function checkChannelLimits(
       });
     }
   }
+}
+
+/**
+ * Checks what needs no channel and no network, before anything is read: how many files, and the
+ * sizes of inline content (which is in the workflow's history and must stay small).
+ */
+export function checkAttachmentInputs(attachments: readonly AttachmentInput[]): void {
+  checkInlineSizes(
+    attachments.flatMap((a) =>
+      a.content !== undefined ? [{ filename: a.filename, size: Buffer.byteLength(a.content, 'base64') }] : [],
+    ),
+  );
 }

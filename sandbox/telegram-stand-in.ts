@@ -419,32 +419,9 @@ export class TelegramStandIn {
   private sendDocument(params: Params): TelegramMessage {
     const { id, state } = this.recipient(params);
     const document = params.document;
-    let name: string;
-    if (typeof document === 'string' && document !== '') name = document;
-    else if (isUpload(document)) name = `upload:${document.name}`;
-    else throw new ApiError(400, 'Bad Request: there is no document in the request');
-    const caption = typeof params.caption === 'string' ? params.caption : undefined;
-    if (caption !== undefined && caption.length > MAX_CAPTION_LENGTH) {
-      throw new ApiError(400, 'Bad Request: message caption is too long');
-    }
-    const size = isUpload(document) ? document.size : undefined;
-    return this.record(
-      id,
-      state,
-      {
-        ...(caption !== undefined ? { caption } : {}),
-        document: {
-          file_id: `file-${this.sent.length + 1}`,
-          file_unique_id: `unique-${this.sent.length + 1}`,
-          ...(isUpload(document) ? { file_name: document.name } : {}),
-          ...(size !== undefined ? { file_size: size } : {}),
-        },
-      },
-      name,
-      isUpload(document)
-        ? { filename: document.name, size: document.size, sha256: document.sha256 }
-        : undefined,
-    );
+    if (!(isUpload(document) || (typeof document === 'string' && document !== '')))
+      throw new ApiError(400, 'Bad Request: there is no document in the request');
+    return this.recordDocument(id, state, document, captionOf(params.caption));
   }
 
   /** An album of 2-10 documents, each uploaded as `attach://<name>`; one message per document. */
@@ -466,30 +443,35 @@ export class TelegramStandIn {
       const ref = typeof entry.media === 'string' ? /^attach:\/\/(.+)$/.exec(entry.media)?.[1] : undefined;
       const upload = ref !== undefined ? params[ref] : undefined;
       if (!isUpload(upload)) throw new ApiError(400, 'Bad Request: wrong file identifier/HTTP URL specified');
-      const caption = typeof entry.caption === 'string' ? entry.caption : undefined;
-      if (caption !== undefined && caption.length > MAX_CAPTION_LENGTH) {
-        throw new ApiError(400, 'Bad Request: message caption is too long');
-      }
-      return { upload, caption };
+      return { upload, caption: captionOf(entry.caption) };
     });
     const mediaGroupId = `group-${this.sent.length + 1}`;
-    return items.map(({ upload, caption }) =>
-      this.record(
-        id,
-        state,
-        {
-          ...(caption !== undefined ? { caption } : {}),
-          document: {
-            file_id: `file-${this.sent.length + 1}`,
-            file_unique_id: `unique-${this.sent.length + 1}`,
-            file_name: upload.name,
-            file_size: upload.size,
-          },
+    return items.map(({ upload, caption }) => this.recordDocument(id, state, upload, caption, mediaGroupId));
+  }
+
+  /** A document the bot sent: uploaded (its name, size and digest kept) or by file id / URL. */
+  private recordDocument(
+    chatId: string,
+    state: ChatState,
+    document: Upload | string,
+    caption: string | undefined,
+    mediaGroupId?: string,
+  ): TelegramMessage {
+    const upload = typeof document === 'string' ? undefined : document;
+    return this.record(
+      chatId,
+      state,
+      {
+        ...(caption !== undefined ? { caption } : {}),
+        document: {
+          file_id: `file-${this.sent.length + 1}`,
+          file_unique_id: `unique-${this.sent.length + 1}`,
+          ...(upload ? { file_name: upload.name, file_size: upload.size } : {}),
         },
-        `upload:${upload.name}`,
-        { filename: upload.name, size: upload.size, sha256: upload.sha256 },
-        mediaGroupId,
-      ),
+      },
+      typeof document === 'string' ? document : `upload:${document.name}`,
+      upload ? { filename: upload.name, size: upload.size, sha256: upload.sha256 } : undefined,
+      mediaGroupId,
     );
   }
 
@@ -621,6 +603,14 @@ interface Upload {
   name: string;
   size: number;
   sha256: string;
+}
+
+/** A caption as the Bot API takes it: at most 1024 characters. */
+function captionOf(value: unknown): string | undefined {
+  const caption = typeof value === 'string' ? value : undefined;
+  if (caption !== undefined && caption.length > MAX_CAPTION_LENGTH)
+    throw new ApiError(400, 'Bad Request: message caption is too long');
+  return caption;
 }
 
 function isUpload(value: unknown): value is Upload {

@@ -29,13 +29,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { applyConfig } from '../../db/apply-config';
 import type { MessageRow, SessionRow } from '../../db/rows';
-import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
-import { startHarness, type Harness } from '../support/harness';
+import type { Sandbox } from '../../sandbox/start-sandbox';
+import type { Harness } from '../support/harness';
 import {
   deliveredCount,
-  knowTelegramChats,
   PROVIDER_KINDS,
   providerWorld,
   receiptsOf,
@@ -44,7 +42,12 @@ import {
   type ProviderKind,
   type Receipt,
 } from '../support/provider-world';
-import { killWorkerProcesses, startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import {
+  killWorkerProcesses,
+  startProcessWorld,
+  startWorkerProcess,
+  type WorkerProcess,
+} from '../support/worker-process';
 
 const ROOT = path.join(__dirname, '..', '..');
 const MESSAGES = Number(process.env.LIVECHAT_CLUSTER_WORKFLOWS ?? 200);
@@ -95,13 +98,7 @@ async function inBatches<T, R>(items: T[], width: number, work: (item: T) => Pro
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  for (const faults of [sandbox.twilio.faults, sandbox.telegram.faults, sandbox.smtp.faults])
-    faults.latencyMs = LATENCY_MS;
-  // This process only starts workflows and reads results; the workers are the child processes.
-  harness = await startHarness({ workers: false });
-  knowTelegramChats(sandbox, world);
-  await applyConfig(harness.db, world.config);
+  ({ sandbox, harness } = await startProcessWorld(world, LATENCY_MS));
 });
 
 afterAll(async () => {

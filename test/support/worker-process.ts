@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { applyConfig } from '../../db/apply-config';
+import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
+import { startHarness, type Harness } from './harness';
+import { knowTelegramChats, type providerWorld } from './provider-world';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -55,4 +59,22 @@ export async function killWorkerProcesses(workers: WorkerProcess[]): Promise<voi
   for (const worker of workers)
     if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
   await Promise.all(workers.map((worker) => worker.exited));
+}
+
+/**
+ * What a test of worker processes starts in its own process: the provider stand-ins, answering after
+ * `latencyMs` as a real provider does (so a kill finds sends in flight), and a harness with no
+ * worker (this process only starts workflows and reads results), with the provider world applied.
+ */
+export async function startProcessWorld(
+  world: ReturnType<typeof providerWorld>,
+  latencyMs: number,
+): Promise<{ sandbox: Sandbox; harness: Harness }> {
+  const sandbox = await startSandbox();
+  for (const faults of [sandbox.twilio.faults, sandbox.telegram.faults, sandbox.smtp.faults])
+    faults.latencyMs = latencyMs;
+  const harness = await startHarness({ workers: false });
+  knowTelegramChats(sandbox, world);
+  await applyConfig(harness.db, world.config);
+  return { sandbox, harness };
 }

@@ -7,16 +7,19 @@
  * reach the others twice only if the kill fell between the provider taking it and the database
  * recording it. The worker logs of the whole run are searched for the configured secrets.
  */
-import { applyConfig } from '../../../db/apply-config';
 import { loadProviderConfig, secretsOf } from '../../../infra/provider-config';
-import { startSandbox, type Sandbox } from '../../../sandbox/start-sandbox';
-import { startHarness, type Harness } from '../../support/harness';
-import { killWorkerProcesses, startWorkerProcess, type WorkerProcess } from '../../support/worker-process';
+import type { Sandbox } from '../../../sandbox/start-sandbox';
+import type { Harness } from '../../support/harness';
+import {
+  killWorkerProcesses,
+  startProcessWorld,
+  startWorkerProcess,
+  type WorkerProcess,
+} from '../../support/worker-process';
 import { reportFaultCase } from '../support/fault-report';
 import {
   deliveredCount,
   deliveriesByText,
-  knowTelegramChats,
   providerWorld,
   startAll,
   waitFor,
@@ -24,6 +27,8 @@ import {
 
 const MESSAGES = Number(process.env.LIVECHAT_FAULTS_KILL_MESSAGES ?? 500);
 const KILL_AFTER = Math.ceil(MESSAGES / 4);
+/** Answers take a while, as a real provider's do: the kill finds sends in flight. */
+const ANSWER_LATENCY_MS = 150;
 
 let sandbox: Sandbox;
 let harness: Harness;
@@ -31,14 +36,7 @@ const workers: WorkerProcess[] = [];
 const world = providerWorld(50);
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  // Answers take a while, as a real provider's do: the kill finds sends in flight.
-  for (const faults of [sandbox.twilio.faults, sandbox.telegram.faults, sandbox.smtp.faults])
-    faults.latencyMs = 150;
-  // This process only starts workflows and reads results; the workers are the child processes.
-  harness = await startHarness({ workers: false });
-  knowTelegramChats(sandbox, world);
-  await applyConfig(harness.db, world.config);
+  ({ sandbox, harness } = await startProcessWorld(world, ANSWER_LATENCY_MS));
 });
 
 afterAll(async () => {
