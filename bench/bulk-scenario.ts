@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { bulkProgress, startBulkNotify } from '../client/bulk-notify';
 import type { BulkProgress } from '../domain/types';
-import { runHistorySizes } from '../infra/run-histories';
+import { runHistorySizes } from '../dev/run-histories';
 import type { Probes } from './scenarios';
 import { retainedHeapMiB, sampleMemory } from './stats';
 import { BULK_CHANNEL, BULK_LIVE_CHAT } from './world';

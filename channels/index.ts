@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../infra/provider-config';
+import type { ProviderConfig } from '../config/providers';
 import type { ChannelAdapters } from './adapter';
 import { createEmailAdapter } from './email';
 import { createLiveChatWidgetAdapter } from './livechat';

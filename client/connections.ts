@@ -1,9 +1,9 @@
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { createDb, type Db } from '../db/knex';
-import { DEFAULT_DATABASE_URL } from '../infra/config';
+import { DEFAULT_DATABASE_URL } from '../config/environment';
 
-/** Where to connect; see `loadConfig()` and `temporalConnectionOptions()` in infra/. */
+/** Where to connect; see `loadConfig()` and `temporalConnectionOptions()` in config/. */
 export interface ConnectionSettings {
   /** PostgreSQL URL; default `DEFAULT_DATABASE_URL`. */
   databaseUrl?: string | undefined;

@@ -1,4 +1,4 @@
-import { ConfigError } from '../infra/config';
+import { ConfigError } from '../config/environment';
 
 /** One AES-256 key and the id stored beside every payload it encrypted. */
 export interface PayloadKey {

@@ -7,7 +7,7 @@
 import Fastify from 'fastify';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { PAYLOAD_KEYS_VARIABLE, parsePayloadKeys } from '../codec/payload-keys';
-import { ConfigError } from '../infra/config';
+import { ConfigError } from '../config/environment';
 import { registerCodecEndpoint } from './codec-endpoint';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);

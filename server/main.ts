@@ -7,9 +7,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { liveChatDataConverter } from '../codec/data-converter';
 import { createDb } from '../db/knex';
-import { DEFAULT_DATABASE_URL, loadConfig } from '../infra/config';
-import { loadProviderConfig } from '../infra/provider-config';
-import { temporalConnectionOptions } from '../infra/temporal-connection';
+import { DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
+import { loadProviderConfig } from '../config/providers';
+import { temporalConnectionOptions } from '../config/temporal-connection';
 import { registerWorkspace } from './operators/plugin';
 import { mediaRoutes } from './media';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';

@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
-import type { ProviderConfig } from '../infra/provider-config';
+import type { ProviderConfig } from '../config/providers';
 
 export interface WebhookDeps {
   db: Knex;

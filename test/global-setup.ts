@@ -5,8 +5,8 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { createDb, migrateLatest } from '../db/knex';
-import { provisionTemporal } from '../infra/temporal-server';
-import { createScratchDatabase } from '../infra/scratch-database';
+import { provisionTemporal } from '../dev/temporal-server';
+import { createScratchDatabase } from '../dev/scratch-database';
 
 /**
  * Once per `jest` run: a real Temporal server, a PostgreSQL database of the run's own (migrated),
@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
     await db.destroy();
   }
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
+    workflowsPath: require.resolve('../dev/workflows'),
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });

@@ -12,6 +12,8 @@ export interface WorkerOptions {
   activities: Activities;
   /** A prebuilt workflow bundle (tests, benchmark); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string;
+  /** The workflows module to bundle at start (default: the product's workflows). */
+  workflowsPath?: string;
   /** Dispatches per second per channel kind; Temporal holds it across all workers of the queue. */
   rateLimits?: Partial<Record<ChannelKind, number>>;
   /** Payload encryption (`liveChatDataConverter()`); clients of the same queue must use the same. */

@@ -9,10 +9,10 @@ import { createActivities } from '../activities';
 import { describeDataConverter, liveChatDataConverter } from '../codec/data-converter';
 import { createChannelAdapters } from '../channels';
 import { createDb, migrateLatest } from '../db/knex';
-import { DEFAULT_DATABASE_URL, loadConfig } from '../infra/config';
-import { loadProviderConfig } from '../infra/provider-config';
+import { DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
+import { loadProviderConfig } from '../config/providers';
 import { installRuntimeLogger } from '../infra/runtime';
-import { temporalConnectionOptions } from '../infra/temporal-connection';
+import { temporalConnectionOptions } from '../config/temporal-connection';
 import { parseHostAllowList } from '../infra/url-hosts';
 import { createWorkers } from './create-worker';
 

@@ -4,8 +4,6 @@ export { sendWithFallback } from './send-with-fallback';
 export { initiateSession } from './initiate-session';
 export { operatorReply } from './operator-reply';
 export { notifyCustomer } from './notify-customer';
-export { orderReadyNotification, orderReadySignal, orderStatusQuery } from './examples/order-ready';
-export type { OrderReady, OrderReadyNotificationInput } from './examples/order-ready';
 export { bulkNotify } from './bulk-notify';
 export { sendStateQuery, cancelScheduledSendUpdate } from './scheduled-send';
 export {

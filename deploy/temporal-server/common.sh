@@ -9,7 +9,7 @@ LIVECHAT_CACHE_DIR="${LIVECHAT_CACHE_DIR:-$HOME/.cache/livechat-temporal}"
 BIN_DIR="$LIVECHAT_CACHE_DIR/bin"
 TEMPORAL_SERVER_BIN="$BIN_DIR/temporal-server"
 TEMPORAL_SQL_TOOL_BIN="$BIN_DIR/temporal-sql-tool"
-# The dev CLI the rest of the project uses (infra/temporal-cli.ts); used here to create namespaces.
+# The dev CLI the rest of the project uses (dev/temporal-cli.ts); used here to create namespaces.
 TEMPORAL_CLI_BIN="${TEMPORAL_CLI:-$BIN_DIR/temporal}"
 
 # Runtime state: rendered config, pid file, log.

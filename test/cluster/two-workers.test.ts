@@ -1,7 +1,7 @@
 /**
  * Two real worker OS processes on one Temporal server (in `npm run test:cluster`, the full server
  * on PostgreSQL): the production entry point `worker/main.ts`, with its real nodemailer / twilio /
- * telegraf adapters pointed at the protocol stand-ins of `sandbox/`, as in the fault suite's kill
+ * telegraf adapters pointed at the protocol stand-ins of `dev/sandbox/`, as in the fault suite's kill
  * case. Both take work; then one is SIGKILLed with messages in flight (the stand-ins answer after
  * a second, so sends are caught mid-call) and the other finishes everything once Temporal gives up on
  * the dead worker's attempts (the dispatch step's 20 s heartbeat timeout) and their 30 s leases run
@@ -30,7 +30,7 @@ import path from 'node:path';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { MessageRow, SessionRow } from '../../db/rows';
-import type { Sandbox } from '../../sandbox/start-sandbox';
+import type { Sandbox } from '../../dev/sandbox/start-sandbox';
 import type { Harness } from '../support/harness';
 import {
   deliveredCount,

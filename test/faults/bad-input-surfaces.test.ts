@@ -6,7 +6,7 @@
  * bad-input.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { main } from '../../client/cli';
+import { main } from '../../cli/main';
 import { LIVE_CHAT_ERRORS } from '../../domain/errors';
 import { startHarness, type Harness } from '../support/harness';
 import { footprint } from '../support/refusals';

@@ -7,10 +7,10 @@
 import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
 import { startSendLiveChatMessage } from '../../client';
 import { applyConfig } from '../../db/apply-config';
-import { loadProviderConfig } from '../../infra/provider-config';
-import { seededRandom } from '../../sandbox/faults';
-import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
-import { telegramFaults } from '../../sandbox/telegram-stand-in';
+import { loadProviderConfig } from '../../config/providers';
+import { seededRandom } from '../../dev/sandbox/faults';
+import { startSandbox, type Sandbox } from '../../dev/sandbox/start-sandbox';
+import { telegramFaults } from '../../dev/sandbox/telegram-stand-in';
 import { startHarness, type Harness } from '../support/harness';
 import { reportFaultCase } from './support/fault-report';
 import { knowTelegramChats, outcomeCounts, providerWorld } from '../support/provider-world';

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { sendLiveChatMessage } from '../../client';
-import { loadProviderConfig } from '../../infra/provider-config';
+import { loadProviderConfig } from '../../config/providers';
 import { createWebhookServer } from '../../server/webhook-server';
 import { EMAIL_WEBHOOK_SECRET_HEADER, emailWebhookRoutes } from '../../server/webhooks/email';
 import { TELEGRAM_SECRET_HEADER, telegramWebhookRoutes } from '../../server/webhooks/telegram';

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
 import { sendLiveChatMessage } from '../../client';
-import { loadProviderConfig } from '../../infra/provider-config';
-import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
+import { loadProviderConfig } from '../../config/providers';
+import { startSandbox, type Sandbox } from '../../dev/sandbox/start-sandbox';
 import { startHarness, type Harness } from '../support/harness';
 import { refusalOf } from '../support/refusals';
 import { startWorkspace, type Workspace } from '../support/workspace';

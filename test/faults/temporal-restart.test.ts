@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
 import { applyConfig } from '../../db/apply-config';
-import { freePort } from '../../infra/free-port';
-import { loadProviderConfig } from '../../infra/provider-config';
-import { startTemporalDevServer, type TemporalServer } from '../../infra/temporal-server';
-import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
+import { freePort } from '../../dev/free-port';
+import { loadProviderConfig } from '../../config/providers';
+import { startTemporalDevServer, type TemporalServer } from '../../dev/temporal-server';
+import { startSandbox, type Sandbox } from '../../dev/sandbox/start-sandbox';
 import { startHarness, type Harness } from '../support/harness';
 import { reportFaultCase } from './support/fault-report';
 import {

@@ -6,8 +6,12 @@ import type { MessageRow, SessionRow } from '../../db/rows';
 import { isKnownTelegramChat } from '../../db/telegram-chats';
 import type { Recipient } from '../../domain/types';
 import { startTelegramPolling } from '../../inbound/telegram-polling';
-import { loadProviderConfig } from '../../infra/provider-config';
-import { startTelegramStandIn, telegramFaults, type TelegramStandIn } from '../../sandbox/telegram-stand-in';
+import { loadProviderConfig } from '../../config/providers';
+import {
+  startTelegramStandIn,
+  telegramFaults,
+  type TelegramStandIn,
+} from '../../dev/sandbox/telegram-stand-in';
 import { createWebhookServer } from '../../server/webhook-server';
 import { TELEGRAM_SECRET_HEADER, telegramWebhookRoutes } from '../../server/webhooks/telegram';
 import { countRows, createWorld, uniqueTelegramChatId, type World } from '../support/fixtures';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startHarness, type Harness } from '../support/harness';
 
 /**
- * The `livechat` CLI as a user runs it: a subprocess (tsx client/cli.ts) talking to the real Temporal
+ * The `livechat` CLI as a user runs it: a subprocess (tsx cli/main.ts) talking to the real Temporal
  * server and PostgreSQL of the integration run, with this file's worker (and its stand-in provider
  * outboxes) serving the task queue. tsx costs about a second per start, so the invocations are few
  * and each checks several things.
@@ -33,18 +33,13 @@ function livechat(...args: string[]): Promise<Run> {
     LIVECHAT_TASK_QUEUE: harness.taskQueue,
   };
   return new Promise((resolve, reject) => {
-    execFile(
-      tsx,
-      ['client/cli.ts', ...args],
-      { cwd: root, env, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          reject(new Error(`livechat ${args.join(' ')} did not exit normally: ${error.message}\n${stderr}`));
-          return;
-        }
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      },
-    );
+    execFile(tsx, ['cli/main.ts', ...args], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') {
+        reject(new Error(`livechat ${args.join(' ')} did not exit normally: ${error.message}\n${stderr}`));
+        return;
+      }
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+    });
   });
 }
 

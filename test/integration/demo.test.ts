@@ -22,7 +22,7 @@ function startDemo(args: string[]): {
   delete env.DATABASE_URL;
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/demo.ts', ...args],
+    [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'dev/demo.ts', ...args],
     {
       cwd: ROOT,
       env,

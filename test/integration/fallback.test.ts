@@ -144,7 +144,7 @@ test('livechat send --fallback: the first channel that reaches the customer carr
   const lines: string[] = [];
   const log = jest.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
   try {
-    const { main } = await import('../../client/cli');
+    const { main } = await import('../../cli/main');
     const code = await main([
       'send',
       '--live-chat',

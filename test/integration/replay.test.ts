@@ -3,7 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 
-// Histories recorded from real runs (scripts/record-histories.ts) must replay against today's
+// Histories recorded from real runs (dev/record-histories.ts) must replay against today's
 // workflow code: a change that would break running workflows fails here, not in production.
 const dir = path.join(__dirname, '..', 'replay', 'histories');
 const workflowIds = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as Record<

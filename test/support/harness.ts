@@ -6,7 +6,7 @@ import type { ChannelAdapters } from '../../channels/adapter';
 import { liveChatDataConverter } from '../../codec/data-converter';
 import { createDb, type Db } from '../../db/knex';
 import { installRuntimeLogger } from '../../infra/runtime';
-import { RecordingAdapter } from '../../sandbox/recording-adapter';
+import { RecordingAdapter } from '../../dev/sandbox/recording-adapter';
 import { createWorkers, type WorkerOptions } from '../../worker/create-worker';
 
 function required(name: string): string {

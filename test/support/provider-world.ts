@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LiveChatsConfig } from '../../db/apply-config';
 import type { ChannelKind, SendLiveChatMessageInput } from '../../domain/types';
 import { startSendLiveChatMessage } from '../../client';
-import type { Sandbox } from '../../sandbox/start-sandbox';
+import type { Sandbox } from '../../dev/sandbox/start-sandbox';
 import type { Harness } from './harness';
 import { uniquePhone, uniqueTelegramChatId } from './fixtures';
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { applyConfig } from '../../db/apply-config';
-import { startSandbox, type Sandbox } from '../../sandbox/start-sandbox';
+import { startSandbox, type Sandbox } from '../../dev/sandbox/start-sandbox';
 import { startHarness, type Harness } from './harness';
 import { knowTelegramChats, type providerWorld } from './provider-world';
 

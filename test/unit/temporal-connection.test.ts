@@ -1,5 +1,5 @@
-import { ConfigError } from '../../infra/config';
-import { temporalConnectionOptions } from '../../infra/temporal-connection';
+import { ConfigError } from '../../config/environment';
+import { temporalConnectionOptions } from '../../config/temporal-connection';
 
 const CERT = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n');

@@ -7,8 +7,8 @@
  * reach the others twice only if the kill fell between the provider taking it and the database
  * recording it. The worker logs of the whole run are searched for the configured secrets.
  */
-import { loadProviderConfig, secretsOf } from '../../../infra/provider-config';
-import type { Sandbox } from '../../../sandbox/start-sandbox';
+import { loadProviderConfig, secretsOf } from '../../../config/providers';
+import type { Sandbox } from '../../../dev/sandbox/start-sandbox';
 import type { Harness } from '../../support/harness';
 import {
   killWorkerProcesses,

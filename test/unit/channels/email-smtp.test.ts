@@ -8,7 +8,7 @@ import {
   type OutboundMessage,
 } from '../../../channels/adapter';
 import { createEmailAdapter } from '../../../channels/email';
-import { startSmtpStandIn, type SmtpStandIn } from '../../../sandbox/smtp-stand-in';
+import { startSmtpStandIn, type SmtpStandIn } from '../../../dev/sandbox/smtp-stand-in';
 
 let standIn: SmtpStandIn;
 let adapter: ChannelAdapter;

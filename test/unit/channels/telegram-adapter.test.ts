@@ -7,12 +7,12 @@ import {
   type OutboundMessage,
 } from '../../../channels/adapter';
 import { classifyTelegramError, createTelegramAdapter, withoutSecret } from '../../../channels/telegram';
-import { freePort } from '../../../infra/free-port';
+import { freePort } from '../../../dev/free-port';
 import {
   startTelegramStandIn,
   telegramFaults,
   type TelegramStandIn,
-} from '../../../sandbox/telegram-stand-in';
+} from '../../../dev/sandbox/telegram-stand-in';
 
 // Shaped like a real token ("<bot id>:<secret>"), which telegraf's own redaction expects …
 const TOKEN = '123456789:AAHunit-test-secret_0123456789';

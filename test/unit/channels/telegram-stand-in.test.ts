@@ -6,7 +6,7 @@ import {
   telegramFaults,
   type TelegramStandIn,
   type TelegramUpdate,
-} from '../../../sandbox/telegram-stand-in';
+} from '../../../dev/sandbox/telegram-stand-in';
 
 const TOKEN = '987654321:AAFstand-in-test-token';
 

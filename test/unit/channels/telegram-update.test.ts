@@ -1,5 +1,5 @@
 import { readTelegramUpdate } from '../../../channels/telegram';
-import { startTelegramStandIn } from '../../../sandbox/telegram-stand-in';
+import { startTelegramStandIn } from '../../../dev/sandbox/telegram-stand-in';
 
 const CHANNEL = 'support-telegram';
 

@@ -7,7 +7,7 @@ import {
   type OutboundMessage,
 } from '../../../channels/adapter';
 import { createWhatsAppAdapter } from '../../../channels/whatsapp';
-import { newSid, TwilioStandIn } from '../../../sandbox/twilio-stand-in';
+import { newSid, TwilioStandIn } from '../../../dev/sandbox/twilio-stand-in';
 
 /**
  * The real twilio SDK, through our adapter, against the stand-in: what Twilio would receive and

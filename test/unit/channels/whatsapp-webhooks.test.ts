@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import knex, { type Knex } from 'knex';
 import twilio from 'twilio';
-import { loadProviderConfig } from '../../../infra/provider-config';
+import { loadProviderConfig } from '../../../config/providers';
 import { createWebhookServer } from '../../../server/webhook-server';
 import { deliveryReportOf, twilioWebhookRoutes } from '../../../server/webhooks/twilio';
 

@@ -6,7 +6,7 @@ import {
   parseVariables,
   sendInputFromOptions,
   UsageError,
-} from '../../../client/cli-inputs';
+} from '../../../cli/inputs';
 
 const base = { liveChat: 'support', channel: 'support-whatsapp', text: 'Order {{number}} is ready' };
 

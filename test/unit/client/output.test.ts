@@ -8,7 +8,7 @@ import {
   formatInitiated,
   formatSent,
   toJson,
-} from '../../../client/output';
+} from '../../../cli/output';
 import { InvalidPhoneNumber } from '../../../domain/errors';
 
 const sent = {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parsePayloadKeys } from '../../../codec/payload-keys';
-import { ConfigError } from '../../../infra/config';
+import { ConfigError } from '../../../config/environment';
 
 const key = () => randomBytes(32).toString('base64');
 

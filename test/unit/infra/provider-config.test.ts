@@ -1,5 +1,5 @@
 import { createChannelAdapters } from '../../../channels';
-import { loadProviderConfig, secretsOf } from '../../../infra/provider-config';
+import { loadProviderConfig, secretsOf } from '../../../config/providers';
 
 test('a provider left empty is unset, and no adapter is built for it', () => {
   const config = loadProviderConfig({ SMTP_URL: '', TWILIO_ACCOUNT_SID: '', TELEGRAM_BOT_TOKEN: '123:abc' });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ProviderConfig } from '../infra/provider-config';
+import type { ProviderConfig } from '../../config/providers';
 import { startSmtpStandIn, type SmtpStandIn } from './smtp-stand-in';
 import { startTelegramStandIn, type TelegramStandIn } from './telegram-stand-in';
 import { TwilioStandIn } from './twilio-stand-in';

@@ -8,8 +8,8 @@ import type {
   InitiateSessionResult,
   SendLiveChatMessageResult,
 } from '../domain/types';
-import type { ConfigSummary } from './config-file';
-import type { DescribedFailure, FailureReport } from './failure';
+import type { ConfigSummary } from '../client/config-file';
+import type { DescribedFailure, FailureReport } from '../client/failure';
 
 /** `0` done; `1` something unexpected (unreachable server, a bug); `2` refused (a domain rule, wrong usage). */
 export const EXIT_CODES = { ok: 0, unexpected: 1, refused: 2 } as const;

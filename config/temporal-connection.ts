@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_TEMPORAL_ADDRESS } from './config';
+import { ConfigError, DEFAULT_TEMPORAL_ADDRESS } from './environment';
 
 /**
  * How the client (`Connection.connect`) and the worker (`NativeConnection.connect`) reach Temporal

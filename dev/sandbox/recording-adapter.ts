@@ -1,4 +1,4 @@
-import type { ChannelAdapter, OutboundMessage, SendOutcome } from '../channels/adapter';
+import type { ChannelAdapter, OutboundMessage, SendOutcome } from '../../channels/adapter';
 
 /**
  * A stand-in provider that keeps what it is given in memory, for the demo and tests until the real

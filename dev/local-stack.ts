@@ -5,9 +5,9 @@ import type { ChannelAdapters } from '../channels/adapter';
 import { liveChatDataConverter } from '../codec/data-converter';
 import { applyConfig, type LiveChatsConfig } from '../db/apply-config';
 import { createDb, migrateLatest, type Db } from '../db/knex';
-import { loadConfig } from './config';
+import { loadConfig } from '../config/environment';
 import { provisionPostgres } from './postgres';
-import { installRuntimeLogger } from './runtime';
+import { installRuntimeLogger } from '../infra/runtime';
 import { provisionTemporal } from './temporal-server';
 import { createWorkers, type LiveChatWorkers } from '../worker/create-worker';
 
@@ -46,6 +46,7 @@ export async function startLocalStack(options: {
     namespace: temporal.namespace,
     taskQueue: config.LIVECHAT_TASK_QUEUE,
     activities: createActivities({ db, channels: options.channels }),
+    workflowsPath: require.resolve('./workflows'),
     dataConverter,
   });
   const connection = await Connection.connect({ address: temporal.address });

@@ -1,7 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Client } from '@temporalio/client';
 import type { BulkProgress } from '../domain/types';
-import { bulkProgress } from './bulk-notify';
+import { bulkProgress } from '../client/bulk-notify';
 
 const POLL_MS = 500;
 const ENDED = new Set(['completed', 'cancelled']);

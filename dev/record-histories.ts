@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { demoConfig } from '../db/seeds/demo';
-import { startLocalStack } from '../infra/local-stack';
-import { RecordingAdapter } from '../sandbox/recording-adapter';
+import { demoConfig } from './seeds/demo';
+import { startLocalStack } from './local-stack';
+import { RecordingAdapter } from './sandbox/recording-adapter';
 import {
   bulkNotify,
   initiateSession,
@@ -19,7 +19,7 @@ import {
   orderReadySignal,
   sendLiveChatMessage,
   sendWithFallback,
-} from '../workflows';
+} from './workflows';
 import { cancelBulkUpdate } from '../workflows/bulk-notify-messages';
 import { cancelScheduledSendUpdate } from '../workflows/scheduled-send';
 

@@ -1,6 +1,6 @@
 import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
 import type { Recipient, SendLiveChatMessageResult } from '../../domain/types';
-import { notifyCustomer } from '../notify-customer';
+import { notifyCustomer } from '../../workflows/notify-customer';
 
 /** What the shop's system reports when an order can be picked up. */
 export interface OrderReady {

@@ -10,9 +10,9 @@ import { Command, CommanderError } from 'commander';
 import { liveChatDataConverter } from '../codec/data-converter';
 import { ContactNotFound, SessionNotFound } from '../domain/errors';
 import type { BulkProgress } from '../domain/types';
-import { loadConfig, type Config } from '../infra/config';
-import { temporalConnectionOptions } from '../infra/temporal-connection';
-import { bulkProgress, cancelBulk, pauseBulk, resumeBulk, startBulkNotify } from './bulk-notify';
+import { loadConfig, type Config } from '../config/environment';
+import { temporalConnectionOptions } from '../config/temporal-connection';
+import { bulkProgress, cancelBulk, pauseBulk, resumeBulk, startBulkNotify } from '../client/bulk-notify';
 import { watchBulk } from './bulk-watch';
 import {
   bulkInputFromOptions,
@@ -24,10 +24,10 @@ import {
   type HistoryOptions,
   type InitiateOptions,
   type SendOptions,
-} from './cli-inputs';
-import { applyConfigFile } from './config-file';
-import { Connections } from './connections';
-import { describeFailure, type DescribedFailure } from './failure';
+} from './inputs';
+import { applyConfigFile } from '../client/config-file';
+import { Connections } from '../client/connections';
+import { describeFailure, type DescribedFailure } from '../client/failure';
 import {
   formatAccountHistory,
   formatContactHistory,
@@ -35,8 +35,8 @@ import {
   getAccountHistory,
   getContactHistory,
   getHistory,
-} from './history';
-import { initiateSession } from './initiate-session';
+} from '../client/history';
+import { initiateSession } from '../client/initiate-session';
 import {
   EXIT_CODES,
   exitCodeOf,
@@ -52,9 +52,9 @@ import {
   type InitiatedReport,
   type SentReport,
 } from './output';
-import { cancelScheduledSend, sendOrSchedule } from './scheduled-send';
-import { sendWithFallback } from './send-with-fallback';
-import { getSessionSummary, type SessionSummary } from './session-summary';
+import { cancelScheduledSend, sendOrSchedule } from '../client/scheduled-send';
+import { sendWithFallback } from '../client/send-with-fallback';
+import { getSessionSummary, type SessionSummary } from '../client/session-summary';
 
 /** What a command prints on success: as text, or as JSON with `--json`. */
 interface Printable {
@@ -71,7 +71,7 @@ Environment:
   LIVECHAT_TASK_QUEUE  task queue of the livechat worker (default "livechat")
   DATABASE_URL         PostgreSQL URL (default postgres://postgres@127.0.0.1:5432/livechat)
   TEMPORAL_TLS, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME,
-  TEMPORAL_API_KEY     TLS and API key for Temporal (see infra/temporal-connection.ts)
+  TEMPORAL_API_KEY     TLS and API key for Temporal (see config/temporal-connection.ts)
 
 Exit codes: 0 done, 1 unexpected error (e.g. a server unreachable), 2 refused (a domain rule was
 broken, or the command line is wrong); the error line starts with its type, e.g. InvalidPhoneNumber.`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from './config';
+import { ConfigError } from './environment';
 
 const optionalUrl = z.url().optional();
 const perSecond = z.coerce.number().positive().max(10_000);

@@ -1,4 +1,4 @@
-import type { LiveChatsConfig } from '../apply-config';
+import type { LiveChatsConfig } from '../../db/apply-config';
 
 /**
  * The demo's world: the "Tech Support" live chat bound to the Contacts app, with an email inbox,

@@ -11,17 +11,17 @@
 import net from 'node:net';
 import { createChannelAdapters } from '../channels';
 import { formatHistory, getHistory } from '../client/history';
-import { demoConfig } from '../db/seeds/demo';
-import { loadConfig } from '../infra/config';
-import { freePort } from '../infra/free-port';
-import { startLocalStack, type LocalStack } from '../infra/local-stack';
-import { loadProviderConfig } from '../infra/provider-config';
-import { startSandbox, type Sandbox } from '../sandbox/start-sandbox';
+import { demoConfig } from './seeds/demo';
+import { loadConfig } from '../config/environment';
+import { freePort } from './free-port';
+import { startLocalStack, type LocalStack } from './local-stack';
+import { loadProviderConfig } from '../config/providers';
+import { startSandbox, type Sandbox } from './sandbox/start-sandbox';
 import { setOperatorPassword } from '../server/operators/passwords';
 import { registerWorkspace } from '../server/operators/plugin';
 import { createWebhookServer } from '../server/webhook-server';
 import { twilioWebhookRoutes } from '../server/webhooks/twilio';
-import { orderReadyNotification, orderReadySignal } from '../workflows';
+import { orderReadyNotification, orderReadySignal } from './workflows';
 
 /** Every demo operator's password: the demo runs on loopback only, with made-up people. */
 const DEMO_PASSWORD = 'demo-password';
