@@ -27,6 +27,7 @@ module.exports = {
       // Browser tests need the same Temporal server and database: they run in this project.
       testMatch: [
         '<rootDir>/test/integration/**/*.test.ts',
+        '<rootDir>/test/package/**/*.test.ts',
         '<rootDir>/test/browser/**/*.test.ts',
         '<rootDir>/test/faults/*.test.ts',
       ],

@@ -58,10 +58,10 @@ export interface LiveChatPluginOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** What webpack's `done` hook hands over, as far as the check reads it. */
-interface BuiltStats {
-  hasErrors(): boolean;
-  compilation: { assets: Record<string, { source(): string | Buffer }> };
+/** What webpack's `emit` hook hands over, as far as the check reads it. */
+interface Built {
+  errors: unknown[];
+  assets: Record<string, { source(): string | Buffer }>;
 }
 
 /** What a worker with the plugin holds while it runs; released when it stops. */
@@ -83,7 +83,7 @@ export class LiveChatWorkflowsMissing extends Error {
 /** The names a bundle's workflows module exports: the bundle is evaluated in a context of its own. */
 function exportedWorkflowNames(code: string): string[] | undefined {
   try {
-    const context = vm.createContext({});
+    const context = vm.createContext({ __webpack_module_cache__: {} });
     vm.runInContext(code, context, { timeout: 5_000 });
     const temporal = (context as { __TEMPORAL__?: { importWorkflows?: () => Record<string, unknown> } })
       .__TEMPORAL__;
@@ -169,12 +169,14 @@ export class LiveChatPlugin extends SimplePlugin {
       webpackConfigHook: (config) => {
         const hooked = previousHook ? previousHook(config) : config;
         const check = {
-          apply(compiler: { hooks: { done: { tap(name: string, fn: (stats: BuiltStats) => void): void } } }) {
-            compiler.hooks.done.tap('livechat-temporal', (stats) => {
-              if (stats.hasErrors()) return;
-              for (const asset of Object.values(stats.compilation.assets)) {
+          apply(compiler: {
+            hooks: { emit: { tap(name: string, fn: (compilation: Built) => void): void } };
+          }) {
+            // Before the bundle is written (after that webpack keeps only the assets' sizes).
+            compiler.hooks.emit.tap('livechat-temporal', (compilation) => {
+              if (compilation.errors.length > 0) return;
+              for (const asset of Object.values(compilation.assets))
                 checkWorkflows(String(asset.source()), where);
-              }
             });
           },
         };
