@@ -1,6 +1,7 @@
 /**
  * Jest runs TypeScript through SWC (fast on small machines); `npm run typecheck` is the type gate.
- * Two projects: `unit` needs nothing running; `integration` (with the browser tests, in Debian's
+ * Three projects: `unit` needs nothing running; `workflows` (the workflows with stub activities)
+ * gets a real Temporal server of its own and nothing else; `integration` (with the browser tests, in Debian's
  * Chromium, and the fault suite's fast cases) gets a real Temporal server and a PostgreSQL database
  * of its own from its global setup. The fault suite's long cases run in `npm run test:faults`
  * (test/faults/jest.config.js), which runs the fast ones too.
@@ -19,6 +20,15 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      // Workflows against a real Temporal server with stub activities: no database, no stand-ins.
+      displayName: 'workflows',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/workflows/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/workflows/global-setup.ts',
+      globalTeardown: '<rootDir>/test/workflows/global-teardown.ts',
     },
     {
       displayName: 'integration',
