@@ -21,7 +21,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const DESIGNER = path.join(__dirname, 'designer');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   version: string;
-  peerDependencies: Record<string, string>;
+  dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
 
@@ -81,8 +81,12 @@ beforeAll(async () => {
       private: true,
       dependencies: {
         'livechat-temporal': `file:${tarball}`,
+        // The designer's own SDK, at the version ours is matched to (npm then keeps one copy).
         ...Object.fromEntries(
-          Object.keys(pkg.peerDependencies).map((name) => [name, pkg.devDependencies[name]]),
+          ['@temporalio/client', '@temporalio/worker', '@temporalio/workflow'].map((name) => [
+            name,
+            pkg.dependencies[name],
+          ]),
         ),
         typescript: pkg.devDependencies.typescript,
         '@types/node': pkg.devDependencies['@types/node'],
