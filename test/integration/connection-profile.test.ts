@@ -4,7 +4,7 @@
  * the test server's address and a namespace that does not exist; `TEMPORAL_NAMESPACE` overrides it.
  * Each process would fail if either the profile or the override were not read.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,12 @@ import { freePort } from '../../dev/free-port';
 import type { Sandbox } from '../../dev/sandbox/start-sandbox';
 import type { Harness } from '../support/harness';
 import { providerWorld, receiptsOf } from '../support/provider-world';
-import { killWorkerProcesses, startProcessWorld, startWorkerProcess } from '../support/worker-process';
+import {
+  killWorkerProcesses,
+  startProcessWorld,
+  startTestProcess,
+  startWorkerProcess,
+} from '../support/worker-process';
 
 const ROOT = path.join(__dirname, '..', '..');
 const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -114,25 +119,20 @@ test('the CLI connects through the profile with the namespace from the environme
 
 test('the server connects through the profile and says so', async () => {
   const port = await freePort();
-  const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const server = startTestProcess(['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { ...profileEnv(), WEBHOOK_PORT: String(port) },
+    readyLine: 'listening on',
   });
-  let output = '';
-  server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.stdout.on('data', () => output.includes('listening on') && resolve());
-      server.once('exit', (code) => reject(new Error(`the server exited (${code}):\n${output}`)));
-    });
-    expect(output).toContain(
+    await server.ready;
+    expect(server.output()).toContain(
       `connecting to ${process.env.LIVECHAT_TEST_TEMPORAL_ADDRESS}, namespace default, profile livechat-test`,
     );
     const unsigned = await fetch(`http://127.0.0.1:${port}/api/me`);
     expect(unsigned.status).toBe(401);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    await server.exited;
   }
 });

@@ -6,7 +6,7 @@
  * one-line re-export, our plugin) runs against the real dev server and PostgreSQL, with the real
  * provider SDKs pointed at the stand-ins.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type { Sandbox } from '../../dev/sandbox/start-sandbox';
 import type { Harness } from '../support/harness';
 import { providerWorld, receiptsOf } from '../support/provider-world';
-import { startProcessWorld } from '../support/worker-process';
+import { startProcessWorld, startTestProcess } from '../support/worker-process';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -146,18 +146,13 @@ test("npx livechat --help works in the designer's project", async () => {
 
 test("the designer's worker with the plugin carries their process's message to the provider once, into the history; a refusal reaches their process by its type", async () => {
   const env = designerEnv();
-  const worker = spawn(process.execPath, ['dist/worker.js'], {
+  const worker = startTestProcess(['dist/worker.js'], {
     cwd: scratch,
-    env: { ...process.env, ...env },
+    env,
+    readyLine: 'designer worker ready',
   });
-  let output = '';
-  worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   try {
-    await new Promise<void>((resolve, reject) => {
-      worker.stdout.on('data', () => output.includes('designer worker ready') && resolve());
-      worker.once('exit', (code) => reject(new Error(`the designer's worker exited (${code}):\n${output}`)));
-    });
+    await worker.ready;
     const contact = world.contacts[0]!;
     const message = {
       liveChatId: world.liveChatId,
@@ -193,8 +188,8 @@ test("the designer's worker with the plugin carries their process's message to t
       expect.objectContaining({ outcome: { refused: 'ContactNotFound' } }),
     );
   } finally {
-    worker.kill('SIGTERM');
-    await new Promise((resolve) => worker.once('exit', resolve));
+    worker.child.kill('SIGTERM');
+    await worker.exited;
   }
 });
 

@@ -9,12 +9,16 @@ import { knowTelegramChats, type providerWorld } from './provider-world';
 const ROOT = path.join(__dirname, '..', '..');
 
 /** A worker OS process of a test's own (the fault suite's kill case, the cluster test). */
-export interface WorkerProcess {
-  child: ChildProcess;
-  pid: number;
+export interface WorkerProcess extends TestProcess {
   /** The identity Temporal records for this process's pollers: the SDK's default, `pid@host`. */
   identity: string;
-  /** Resolves once the worker printed its "worker ready:" line (it polls from then on). */
+}
+
+/** A process of a test's own, with what it printed and a promise for the line that says it is ready. */
+export interface TestProcess {
+  child: ChildProcess;
+  pid: number;
+  /** Resolves once the process printed `readyLine` on stdout. */
   ready: Promise<void>;
   /** The signal that ended it, else its exit code. */
   exited: Promise<NodeJS.Signals | number | null>;
@@ -22,19 +26,17 @@ export interface WorkerProcess {
   output: () => string;
 }
 
-/**
- * The production worker entry point, `worker/main.ts`, as `npm run worker` runs it, with `env` on
- * top of this process's environment; through tsx's loader (`node --import tsx`) rather than the
- * tsx CLI, whose child process would survive a SIGKILL sent to the CLI.
- */
-export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
+/** Starts `node …args` in `cwd` with `env` on top of this process's environment. */
+export function startTestProcess(
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; readyLine: string },
+): TestProcess {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid === undefined) throw new Error('the worker process did not start');
-  const pid = child.pid;
+  if (child.pid === undefined) throw new Error(`${args.join(' ')} did not start`);
   let output = '';
   const keep = (chunk: Buffer) => void (output += chunk.toString('utf8'));
   child.stdout?.on('data', keep);
@@ -44,14 +46,28 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
   );
   const ready = new Promise<void>((resolve, reject) => {
     const check = () => {
-      if (output.includes('worker ready:')) resolve();
+      if (output.includes(options.readyLine)) resolve();
     };
     child.stdout?.on('data', check);
     void exited.then((how) =>
-      reject(new Error(`the worker exited (${String(how)}) before it was ready:\n${output}`)),
+      reject(new Error(`${args.join(' ')} exited (${String(how)}) before it was ready:\n${output}`)),
     );
   });
-  return { child, pid, identity: `${pid}@${os.hostname()}`, ready, exited, output: () => output };
+  return { child, pid: child.pid, ready, exited, output: () => output };
+}
+
+/**
+ * The production worker entry point, `worker/main.ts`, as `npm run worker` runs it, with `env` on
+ * top of this process's environment; through tsx's loader (`node --import tsx`) rather than the
+ * tsx CLI, whose child process would survive a SIGKILL sent to the CLI.
+ */
+export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
+  const started = startTestProcess(['--import', 'tsx', 'worker/main.ts'], {
+    cwd: ROOT,
+    env,
+    readyLine: 'worker ready:',
+  });
+  return { ...started, identity: `${started.pid}@${os.hostname()}` };
 }
 
 /** SIGKILLs every one of these processes still running and waits for them to end. */
