@@ -272,12 +272,18 @@ export interface InputIssue {
   /** Where the problem is, e.g. `to.account` or `text`; empty for the input as a whole. */
   path: string;
   message: string;
+  /** In a file (a config file): the line, from 1, of the value or key the issue is about. */
+  line?: number;
 }
 
-export class InvalidInput extends LiveChatError<{ issues: { path: string; message: string }[] }> {
+export class InvalidInput extends LiveChatError<{
+  issues: { path: string; message: string; line?: number }[];
+}> {
   constructor(issues: InputIssue[] | InputIssue) {
     const list = Array.isArray(issues) ? issues : [issues];
-    const text = list.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    const where = (i: InputIssue) =>
+      [i.path, i.line !== undefined ? `(line ${i.line})` : ''].filter(Boolean).join(' ');
+    const text = list.map((i) => (where(i) ? `${where(i)}: ${i.message}` : i.message)).join('; ');
     super('InvalidInput', `The input is not valid: ${text}.`, { issues: list.map((i) => ({ ...i })) });
   }
 }
