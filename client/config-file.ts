@@ -22,12 +22,13 @@ export type Locate = (path: readonly (string | number)[]) => number | undefined;
 export function checkConfig(raw: unknown, locate?: Locate): LiveChatsConfig {
   const parsed = LiveChatsConfigSchema.safeParse(raw);
   if (parsed.success) return raw as LiveChatsConfig;
-  throw new InvalidInput(
-    configIssues(parsed.error).map((issue): InputIssue => {
-      const line = locate?.(issue.path);
-      return { path: issue.path.join('.'), message: issue.message, ...(line !== undefined ? { line } : {}) };
-    }),
-  );
+  const issues = configIssues(parsed.error).map((issue): InputIssue => {
+    const line = locate?.(issue.path);
+    return { path: issue.path.join('.'), message: issue.message, ...(line !== undefined ? { line } : {}) };
+  });
+  // In the order of the file, as a reader goes through it.
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  throw new InvalidInput(issues);
 }
 
 /** Counts what a config names; throws `InvalidInput` like `applyConfig` for a malformed one. */

@@ -12,6 +12,7 @@ import type Response from 'twilio/lib/http/response';
 import { senderOf } from '../channels/email';
 import type { ProviderConfig } from '../config/providers';
 import { secretsOf } from '../config/providers';
+import { telegramWebhookUrl } from '../inbound/telegram-polling';
 
 /** How long one check may take before it counts as failed. */
 export const CHECK_TIMEOUT_MS = 10_000;
@@ -223,11 +224,6 @@ export function providerConfigured(kind: string, providers: ProviderConfig): boo
   if (kind === 'whatsapp') return Boolean(providers.TWILIO_ACCOUNT_SID && providers.TWILIO_AUTH_TOKEN);
   if (kind === 'telegram') return Boolean(providers.TELEGRAM_BOT_TOKEN);
   return true;
-}
-
-/** The Telegram webhook URL of a channel below the server's public base URL. */
-export function telegramWebhookUrl(baseUrl: string, channelId: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/webhooks/telegram/${encodeURIComponent(channelId)}`;
 }
 
 /**

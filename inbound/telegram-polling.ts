@@ -143,6 +143,11 @@ export async function telegramChannelIdFor(
   return rows[0]?.id;
 }
 
+/** The webhook URL of a channel below the server's public base URL (WEBHOOK_BASE_URL). */
+export function telegramWebhookUrl(baseUrl: string, channelId: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/webhooks/telegram/${encodeURIComponent(channelId)}`;
+}
+
 /** The bot's id, the part of the token before the colon (not secret: it is the bot's user id). */
 export function botIdOf(botToken: string): string {
   return /^(\d+):/.exec(botToken)?.[1] ?? 'unknown';
