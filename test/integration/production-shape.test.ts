@@ -29,6 +29,7 @@ const ids = {
   liveChat: `shape-${s}`,
   whatsapp: `shape-whatsapp-${s}`,
   telegram: `shape-telegram-${s}`,
+  email: `shape-email-${s}`,
   contact: `shape-maria-${s}`,
   phone: uniquePhone(),
 };
@@ -148,6 +149,12 @@ beforeAll(async () => {
             settings: { from: '+14155550100', templateContentSid: 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
           },
           { id: ids.telegram, kind: 'telegram', name: 'Bot' },
+          {
+            id: ids.email,
+            kind: 'email',
+            name: 'Support',
+            settings: { from: 'Support <support@shop.example>' },
+          },
         ],
       },
     ],
@@ -218,6 +225,38 @@ test('the server set the Telegram webhook on the stand-in, with its public URL',
   expect(output()).toContain(`Telegram webhook set to ${info.url}`);
 });
 
+test('livechat channel test checks each channel through its SDK, and sends a test message when asked', async () => {
+  const env = { ...common, ...readEnvFile(envFile) };
+  const email = await runLivechat(env, ['channel', 'test', ids.email, '--send-to', 'admin@shop.example']);
+  expect({ code: email.code, stderr: email.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(email.stdout).toMatch(
+    /^ok: channel .* \(email\): SMTP server 127\.0\.0\.1:\d+ accepts our login; test message accepted/,
+  );
+  const whatsapp = await runLivechat(env, ['channel', 'test', ids.whatsapp, '--send-to', ids.phone]);
+  expect({ code: whatsapp.code, stderr: whatsapp.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(whatsapp.stdout).toContain(`Twilio account ${env.TWILIO_ACCOUNT_SID!} at 127.0.0.1:`);
+  expect(whatsapp.stdout).toMatch(/test message accepted \(SM[0-9a-f]{32}, queued\)/);
+
+  // Wrong credentials and a chat the bot cannot write to: exit 1, the provider's answer, no secret.
+  const wrongToken = await runLivechat({ ...env, TWILIO_AUTH_TOKEN: 'not-the-token' }, [
+    'channel',
+    'test',
+    ids.whatsapp,
+  ]);
+  expect(wrongToken.code).toBe(1);
+  expect(wrongToken.stderr).toMatch(
+    /^ChannelCheckFailed: channel .* \(whatsapp\): Twilio at 127\.0\.0\.1:\d+: Authenticate/,
+  );
+  expect(wrongToken.stderr).not.toContain('not-the-token');
+  const telegram = await runLivechat(env, ['channel', 'test', ids.telegram, '--send-to', '123456789']);
+  expect(telegram.code).toBe(1);
+  expect(telegram.stderr).toMatch(/^ChannelCheckFailed: channel .* \(telegram\): Telegram: .*chat not found/);
+  expect(telegram.stderr + telegram.stdout).not.toContain(env.TELEGRAM_BOT_TOKEN!);
+  const unknown = await runLivechat(env, ['channel', 'test', `nothing-${s}`]);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toMatch(/^ChannelNotFound/);
+});
+
 test('livechat doctor: every check passes; then it names the stopped provider, PostgreSQL and Temporal', async () => {
   const env = { ...common, ...readEnvFile(envFile) };
   const healthy = await runLivechat(env, ['doctor']);
@@ -234,6 +273,7 @@ test('livechat doctor: every check passes; then it names the stopped provider, P
     'provider whatsapp',
     'provider telegram',
     `channel ${ids.whatsapp}`,
+    `channel ${ids.email}`,
     'telegram webhook',
   ])
     expect(lines.some((line) => line.startsWith(`ok    ${check}:`))).toBe(true);
