@@ -9,9 +9,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { liveChatDataConverter } from '../codec/data-converter';
-import { ContactNotFound, SessionNotFound } from '../domain/errors';
+import { ChannelNotFound, ContactNotFound, SessionNotFound } from '../domain/errors';
+import { describeDatabaseUrl } from '../client/connections';
 import type { BulkProgress } from '../domain/types';
-import { loadConfig, type Config } from '../config/environment';
+import { DEFAULT_DATABASE_URL, loadConfig, type Config } from '../config/environment';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { bulkProgress, cancelBulk, pauseBulk, resumeBulk, startBulkNotify } from '../client/bulk-notify';
 import { watchBulk } from './bulk-watch';
@@ -27,6 +28,13 @@ import {
   type SendOptions,
 } from './inputs';
 import { applyConfigFile } from '../client/config-file';
+import { runDoctor } from '../client/doctor';
+import { migrate, migrationStatus } from '../client/migrations';
+import { addOperator, getOperator, setPassword, setStatus, type OperatorSummary } from '../client/operators';
+import { checkProvider } from '../client/provider-checks';
+import { loadProviderConfig } from '../config/providers';
+import { getChannel } from '../db/live-chats';
+import { readNewPassword, textOption } from './text-input';
 import { Connections } from '../client/connections';
 import { describeFailure, type DescribedFailure } from '../client/failure';
 import {
@@ -57,6 +65,25 @@ import { cancelScheduledSend, sendOrSchedule } from '../client/scheduled-send';
 import { sendWithFallback } from '../client/send-with-fallback';
 import { getSessionSummary, type SessionSummary } from '../client/session-summary';
 
+/** `livechat channel test`: the provider refused our credentials or the test message. */
+class ChannelCheckFailed extends Error {
+  override readonly name = 'ChannelCheckFailed';
+  constructor(
+    message: string,
+    readonly details: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** `livechat doctor` found something wrong (each problem is on its own line above). */
+class DoctorFoundProblems extends Error {
+  override readonly name = 'DoctorFoundProblems';
+  constructor(readonly checks: string[]) {
+    super(`${checks.length} check(s) failed: ${checks.join(', ')}`);
+  }
+}
+
 /** What a command prints on success: as text, or as JSON with `--json`. */
 interface Printable {
   human: string;
@@ -64,6 +91,15 @@ interface Printable {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** A command's options with `--text` or `--text-file` (checked: exactly one). */
+type TextOptions<O extends { text: string }> = Omit<O, 'text'> & { text?: string; textFile?: string };
+const TEXT_FLAGS = { text: '--text', file: '--text-file' };
+
+const formatOperator = (o: OperatorSummary): string =>
+  `Operator ${o.id} (${o.name}${o.email ? `, ${o.email}` : ''}): ${o.status}, ` +
+  `${o.hasPassword ? 'can sign in' : 'no password set'}` +
+  (o.liveChats.length > 0 ? `; ${o.liveChats.map((c) => `${c.role} of ${c.liveChatId}`).join(', ')}` : '');
 
 const HELP_AFTER = `
 Environment:
@@ -114,7 +150,8 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
     .option('--field <name>', "with --contact: which of the contact's fields to use")
     .option('--account <value>', 'to this account (+4915123456789, name@example.com, a Telegram chat id)')
     .option('--session <id>', 'into this open session')
-    .requiredOption('--text <text>', 'the message; a template with --var ("Order {{number}} is ready")')
+    .option('--text <text>', 'the message; a template with --var ("Order {{number}} is ready")')
+    .option('--text-file <path>', 'the message from this file (- for stdin), for long texts')
     .option('--subject <subject>', 'email: the subject, which also names a new session')
     .option('--var <key=value>', 'a template variable (repeatable)', collect, [])
     .option('--as <userId>', 'write on behalf of this operator or supervisor (default: the system)')
@@ -137,8 +174,11 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
       [],
     )
     .option('--id <workflowId>', 'workflow id, also the idempotency key (default: a new one)')
-    .action(async (options: SendOptions & { id?: string; fallback: string[] }) => {
-      const { channelId, ...input } = sendInputFromOptions(options, (file) => fs.readFileSync(file));
+    .action(async (options: TextOptions<SendOptions> & { id?: string; fallback: string[] }) => {
+      const text = textOption(options, TEXT_FLAGS, true) ?? '';
+      const { channelId, ...input } = sendInputFromOptions({ ...options, text }, (file) =>
+        fs.readFileSync(file),
+      );
       const workflowId = options.id ?? `livechat-send-${randomUUID()}`;
       const client = await connections().temporal();
       const start = { taskQueue: taskQueue(), workflowId };
@@ -191,9 +231,15 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
     .option('--telegram <chatId>', 'with --new-contact: its Telegram chat id')
     .option('--subject <subject>', "email: the subject, which is also the session's name")
     .option('--message <text>', 'a first message, sent at once')
+    .option('--text-file <path>', 'the first message from this file (- for stdin), for long texts')
     .option('--id <workflowId>', 'workflow id, also the idempotency key (default: a new one)')
-    .action(async (options: InitiateOptions & { id?: string }) => {
-      const input = initiateInputFromOptions(options);
+    .action(async (options: InitiateOptions & { id?: string; textFile?: string }) => {
+      const message = textOption(
+        { text: options.message, textFile: options.textFile },
+        { text: '--message', file: '--text-file' },
+        false,
+      );
+      const input = initiateInputFromOptions({ ...options, ...(message !== undefined ? { message } : {}) });
       const workflowId = options.id ?? `livechat-initiate-${randomUUID()}`;
       const client = await connections().temporal();
       const result = await initiateSession(client, input, { taskQueue: taskQueue(), workflowId });
@@ -250,15 +296,17 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
       collect,
       [],
     )
-    .requiredOption('--text <text>', 'the message; a template with --var ("Order {{number}} is ready")')
+    .option('--text <text>', 'the message; a template with --var ("Order {{number}} is ready")')
+    .option('--text-file <path>', 'the message from this file (- for stdin), for long texts')
     .option('--subject <subject>', 'email: the subject')
     .option('--var <key=value>', 'a template variable (repeatable)', collect, [])
     .option('--as <userId>', 'write on behalf of this operator or supervisor (default: the system)')
     .option('--concurrency <n>', 'sends in flight at once (1 to 200, default 20)')
     .option('--detach', 'print the bulk id and return at once; follow it with `livechat bulk watch`')
     .option('--id <bulkId>', 'the bulk id (its workflow id and idempotency key; default: a new one)')
-    .action(async (options: BulkOptions & { id?: string; detach?: boolean }) => {
-      const input = bulkInputFromOptions(options, (file) => fs.readFileSync(file, 'utf8'));
+    .action(async (options: TextOptions<BulkOptions> & { id?: string; detach?: boolean }) => {
+      const text = textOption(options, TEXT_FLAGS, true) ?? '';
+      const input = bulkInputFromOptions({ ...options, text }, (file) => fs.readFileSync(file, 'utf8'));
       const bulkId = options.id ?? `livechat-bulk-${randomUUID()}`;
       const client = await connections().temporal();
       await startBulkNotify(client, input, { taskQueue: taskQueue(), workflowId: bulkId });
@@ -299,6 +347,108 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
       print({ human: formatConfigSummary(options.file, summary), json: { applied: summary } });
     });
 
+  const databaseName = () => describeDatabaseUrl(configOf().DATABASE_URL ?? DEFAULT_DATABASE_URL);
+  const migrateCommand = program
+    .command('migrate')
+    .description("set up or update the database's schema (applies every pending migration)")
+    .action(async () => {
+      const result = await migrate(await connections().db());
+      const ran = result.ran.length > 0 ? `applied ${result.ran.join(', ')}` : 'already up to date';
+      print({
+        human: `Migrated ${databaseName()}: ${ran} (${result.applied.length} applied, ${result.pending.length} pending)`,
+        json: result,
+      });
+    });
+  migrateCommand
+    .command('status')
+    .description('which migrations the database has, and which are pending')
+    .action(async () => {
+      const status = await migrationStatus(await connections().db());
+      const lines = [
+        ...status.applied.map((name) => `applied  ${name}`),
+        ...status.pending.map((name) => `pending  ${name}`),
+        status.pending.length > 0
+          ? `${databaseName()}: ${status.pending.length} pending: run \`livechat migrate\``
+          : `${databaseName()}: up to date`,
+      ];
+      print({ human: lines.join('\n'), json: status });
+    });
+
+  const operator = program.command('operator').description('administer operators and their passwords');
+  operator
+    .command('add <id>')
+    .description('create an operator (then add them to live chats in the config file)')
+    .requiredOption('--name <name>', 'their name, as operators and customers see it')
+    .option('--email <address>', 'their email address (they may sign in with it)')
+    .option('--status <status>', 'online, offline (default) or busy')
+    .action(async (id: string, options: { name: string; email?: string; status?: string }) => {
+      const added = await addOperator(await connections().db(), { id, ...options } as Parameters<
+        typeof addOperator
+      >[1]);
+      print({ human: `Added ${formatOperator(added)}`, json: added });
+    });
+  operator
+    .command('set-password <id>')
+    .description(
+      'set the password an operator signs in with (asked at the terminal, never an argument); signs them out everywhere',
+    )
+    .option('--password-stdin', 'read the password from stdin (its first line) instead of asking')
+    .action(async (id: string, options: { passwordStdin?: boolean }) => {
+      const db = await connections().db();
+      await getOperator(db, id); // an unknown operator is refused before a password is asked for
+      const password = await readNewPassword(options.passwordStdin === true);
+      const updated = await setPassword(db, id, password);
+      print({ human: `Password set: ${formatOperator(updated)}`, json: updated });
+    });
+  operator
+    .command('status <id> [status]')
+    .description('show an operator, or set their status (online, offline, busy)')
+    .action(async (id: string, status: string | undefined) => {
+      const db = await connections().db();
+      const summary = status === undefined ? await getOperator(db, id) : await setStatus(db, id, status);
+      print({ human: formatOperator(summary), json: summary });
+    });
+
+  program
+    .command('channel')
+    .description('check the channels of live chats')
+    .command('test <channelId>')
+    .description(
+      "check the channel's provider credentials through its SDK, and send a test message with --send-to",
+    )
+    .option(
+      '--send-to <account>',
+      'also send a test message to this account (+4915123456789, an address, a chat id)',
+    )
+    .option('--text <text>', 'the test message', 'Test message from livechat: this channel can send.')
+    .action(async (channelId: string, options: { sendTo?: string; text: string }) => {
+      const providers = loadProviderConfig();
+      const channel = await getChannel(await connections().db(), channelId);
+      if (!channel) throw new ChannelNotFound({ channelId });
+      const message = options.sendTo !== undefined ? { to: options.sendTo, text: options.text } : undefined;
+      const result = await checkProvider(channel.kind, providers, channel, message);
+      const report = { channelId, kind: channel.kind, ...result };
+      if (!result.ok)
+        throw new ChannelCheckFailed(`channel ${channelId} (${channel.kind}): ${result.message}`, report);
+      print({ human: `ok: channel ${channelId} (${channel.kind}): ${result.message}`, json: report });
+    });
+
+  program
+    .command('doctor')
+    .description(
+      'check configuration, PostgreSQL, migrations, Temporal, worker, providers, channels and the Telegram webhook',
+    )
+    .action(async () => {
+      const verdicts = await runDoctor(process.env);
+      const label = { ok: 'ok  ', fail: 'FAIL', skip: 'skip' } as const;
+      const failed = verdicts.filter((v) => v.state === 'fail');
+      print({
+        human: verdicts.map((v) => `${label[v.state]}  ${v.check}: ${v.message}`).join('\n'),
+        json: { ok: failed.length === 0, verdicts },
+      });
+      if (failed.length > 0) throw new DoctorFoundProblems(failed.map((v) => v.check));
+    });
+
   return program;
 }
 
@@ -312,6 +462,10 @@ function usageFailure(error: CommanderError): DescribedFailure | undefined {
 
 function describe(error: unknown): DescribedFailure | undefined {
   if (error instanceof CommanderError) return usageFailure(error);
+  if (error instanceof ChannelCheckFailed)
+    return { type: error.name, message: error.message, details: error.details, refusal: false };
+  if (error instanceof DoctorFoundProblems)
+    return { type: error.name, message: error.message, details: { failed: error.checks }, refusal: false };
   if (error instanceof UsageError)
     return { type: 'UsageError', message: error.message, details: null, refusal: true };
   return describeFailure(error);
@@ -343,6 +497,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   } catch (error) {
     const failure = describe(error);
     if (!failure) return EXIT_CODES.ok;
+    // The doctor's verdicts are its JSON already.
+    if (json && error instanceof DoctorFoundProblems) return exitCodeOf(failure);
     if (json) console.log(toJson(failureJson(failure)));
     else console.error(formatFailure(failure));
     return exitCodeOf(failure);

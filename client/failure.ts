@@ -1,5 +1,6 @@
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { isLiveChatError, isRefusalType } from '../domain/errors';
+import { DatabaseNotMigrated } from './migrations';
 
 /** A failure as callers and the CLI report it: the domain error type, its sentence, its details. */
 export interface FailureReport {
@@ -67,6 +68,14 @@ export function describeFailure(error: unknown): DescribedFailure {
   if (fromWorkflow) return { ...fromWorkflow, refusal: isRefusalType(fromWorkflow.type) };
   if (isLiveChatError(error)) {
     return { type: error.type, message: error.message, details: error.details, refusal: error.nonRetryable };
+  }
+  if (error instanceof DatabaseNotMigrated) {
+    return { type: error.name, message: error.message, details: error.details, refusal: true };
+  }
+  // PostgreSQL's "relation does not exist": the schema is missing, not a bug; never show the SQL.
+  if ((error as { code?: unknown } | null)?.code === '42P01') {
+    const notMigrated = new DatabaseNotMigrated([]);
+    return { type: notMigrated.name, message: notMigrated.message, details: null, refusal: true };
   }
   if (error instanceof WorkflowFailedError && error.cause) {
     const cause = error.cause;

@@ -20,6 +20,8 @@ const ProviderConfigSchema = z.object({
   TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
   TELEGRAM_API_URL: optionalUrl,
   TELEGRAM_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** The Telegram channel the bot's updates go to; default: the only telegram channel configured. */
+  TELEGRAM_CHANNEL_ID: z.string().min(1).optional(),
   /** Shared secret the inbound-mail webhook requires (header x-livechat-webhook-secret). */
   EMAIL_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Public base URL of our webhook server: Twilio posts status callbacks there. */
@@ -30,6 +32,8 @@ const ProviderConfigSchema = z.object({
    */
   MEDIA_URL_SECRET: z.string().min(32).optional(),
   WEBHOOK_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+  /** Address `npm run server` listens on: loopback by default; `0.0.0.0` (all) in a container. */
+  WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
   /** Dispatches per second per channel kind, held by Temporal across all workers. */
   EMAIL_RATE_LIMIT: perSecond.default(50),
   WHATSAPP_RATE_LIMIT: perSecond.default(80),

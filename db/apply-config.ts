@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { senderOf } from '../channels/email';
 import { normaliseAccount } from '../domain/channels';
 import { normaliseEmail } from '../domain/email';
 import { InvalidInput } from '../domain/errors';
@@ -10,15 +11,86 @@ const id = z.string().trim().min(1).max(200);
 const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
 const clockTime = z.string().regex(CLOCK_TIME, 'must be a time of day as HH:mm, e.g. 21:00');
 
+/** `support@shop.example` or `Tech Support <support@shop.example>`: what the email adapter sends as. */
+const emailSender = z.string().refine((value) => {
+  try {
+    senderOf({ id: 'config', settings: { from: value } });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an email address, optionally with a name: "support@shop.example" or "Tech Support <support@shop.example>"');
+
+/**
+ * Each channel kind's `settings`, exactly the keys its adapter reads: a misspelt key is refused
+ * rather than silently ignored.
+ */
+export const CHANNEL_SETTINGS = {
+  email: z
+    .strictObject({
+      from: emailSender
+        .optional()
+        .meta({ description: "The sender (From). Default: the channel's name when it is an address." }),
+    })
+    .meta({
+      description: 'Email channel settings',
+      examples: [{ from: 'Tech Support <support@shop.example>' }],
+    }),
+  whatsapp: z
+    .strictObject({
+      from: z
+        .string()
+        .regex(/^\+[1-9]\d{6,14}$/, 'must be the business number in E.164, e.g. +14155550100')
+        .optional()
+        .meta({ description: "The business's WhatsApp number at Twilio, E.164; needed to send." }),
+      templateContentSid: z
+        .string()
+        .regex(/^HX[0-9a-fA-F]{32}$/, 'must be a Twilio Content SID: HX and 32 hexadecimal digits')
+        .optional()
+        .meta({
+          description:
+            "An approved template (Twilio Content SID) sent outside WhatsApp's 24-hour window, the text as {{1}}.",
+        }),
+    })
+    .meta({
+      description: 'WhatsApp (Twilio) channel settings',
+      examples: [{ from: '+14155550100', templateContentSid: 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9' }],
+    }),
+  telegram: z
+    .strictObject({
+      botUsername: z
+        .string()
+        .regex(/^@?[A-Za-z][A-Za-z0-9_]{4,31}$/, 'must be a Telegram username, 5 to 32 letters, digits or _')
+        .optional()
+        .meta({ description: "The bot's username, shown to operators (t.me/<botUsername>)." }),
+    })
+    .meta({ description: 'Telegram channel settings', examples: [{ botUsername: 'ShopSupportBot' }] }),
+  livechat: z.strictObject({}).meta({ description: 'The website widget takes no settings' }),
+} as const;
+
+const channelOf = <K extends string, S extends z.ZodType>(kind: K, settings: S) =>
+  z.strictObject({ id, kind: z.literal(kind), name: z.string().min(1), settings });
+
+const ChannelSchema = z.discriminatedUnion('kind', [
+  channelOf('email', CHANNEL_SETTINGS.email.default({})),
+  channelOf('whatsapp', CHANNEL_SETTINGS.whatsapp.default({})),
+  channelOf('telegram', CHANNEL_SETTINGS.telegram.default({})),
+  channelOf('livechat', CHANNEL_SETTINGS.livechat.default({})),
+]);
+
 /**
  * The declarative shape an administrator writes (`livechat config apply -f FILE`) and the demo seed
  * uses: operators, live chats with their members and channels, contacts, known Telegram chats.
- * Applying it again updates what it names and leaves everything else alone.
+ * Applying it again updates what it names and leaves everything else alone. Every object is strict:
+ * an unknown (misspelt) key is refused, never ignored. `schema/live-chats.schema.json` is generated
+ * from it (`npm run schema`) for editors.
  */
-export const LiveChatsConfigSchema = z.object({
+export const LiveChatsConfigSchema = z.strictObject({
+  // A JSON file may name its schema for editors: `"$schema": "./node_modules/livechat-temporal/schema/…"`.
+  $schema: z.string().optional(),
   operators: z
     .array(
-      z.object({
+      z.strictObject({
         id,
         name: z.string().min(1),
         email: z.string().optional(),
@@ -28,14 +100,14 @@ export const LiveChatsConfigSchema = z.object({
     .default([]),
   liveChats: z
     .array(
-      z.object({
+      z.strictObject({
         id,
         name: z.string().min(1),
         boundApp: z.string().min(1).default('contacts'),
         sessionNameTemplate: z.string().nullable().default(null),
         // Process messages due in these hours of the customer's day wait until they end.
         quietHours: z
-          .object({ start: clockTime, end: clockTime })
+          .strictObject({ start: clockTime, end: clockTime })
           .refine((q) => q.start !== q.end, 'start and end must differ')
           .nullable()
           .default(null),
@@ -43,29 +115,20 @@ export const LiveChatsConfigSchema = z.object({
         timeZone: timeZone.default('UTC'),
         operators: z.array(id).default([]),
         supervisors: z.array(id).default([]),
-        channels: z
-          .array(
-            z.object({
-              id,
-              kind: z.enum(['email', 'whatsapp', 'telegram', 'livechat']),
-              name: z.string().min(1),
-              settings: z.record(z.string(), z.unknown()).default({}),
-            }),
-          )
-          .default([]),
+        channels: z.array(ChannelSchema).default([]),
       }),
     )
     .default([]),
   contacts: z
     .array(
-      z.object({
+      z.strictObject({
         id,
         app: z.string().min(1).default('contacts'),
         name: z.string().min(1),
         // Fields of type Account: {kind, value} pairs.
         accounts: z
           .array(
-            z.object({
+            z.strictObject({
               field: z.string().default('accounts'),
               kind: z.enum(['phone', 'email', 'telegram']),
               value: z.string(),
@@ -73,7 +136,10 @@ export const LiveChatsConfigSchema = z.object({
           )
           .default([]),
         // Fields of type Email.
-        emails: z.array(z.object({ field: z.string().default('email'), value: z.string() })).default([]),
+        emails: z
+          .array(z.strictObject({ field: z.string().default('email'), value: z.string() }))
+          .default([]),
+        // The bound app's other fields (free-form: the app defines them).
         data: z.record(z.string(), z.unknown()).default({}),
         timeZone: timeZone.nullable().default(null),
       }),
@@ -81,7 +147,7 @@ export const LiveChatsConfigSchema = z.object({
     .default([]),
   telegramChats: z
     .array(
-      z.object({
+      z.strictObject({
         channelId: id,
         chatId: z.string().regex(/^-?\d+$/),
         username: z.string().optional(),
@@ -91,13 +157,26 @@ export const LiveChatsConfigSchema = z.object({
     .default([]),
 });
 
+/** The issues of a config that does not fit the schema, one per problem (an unknown key each). */
+export function configIssues(error: z.ZodError): { path: (string | number)[]; message: string }[] {
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        message: `unknown key ${JSON.stringify(key)}`,
+      }));
+    return [{ path, message: issue.message }];
+  });
+}
+
 export type LiveChatsConfig = z.input<typeof LiveChatsConfigSchema>;
 
 export async function applyConfig(db: Knex, raw: unknown): Promise<void> {
   const parsed = LiveChatsConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new InvalidInput(
-      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+      configIssues(parsed.error).map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
     );
   }
   const config = parsed.data;

@@ -328,6 +328,8 @@ export type InputIssue = {
   /** Where the problem is, e.g. `to.account` or `text`; empty for the input as a whole. */
   path: string;
   message: string;
+  /** In a file (a config file): the line, from 1, of the value or key the issue is about. */
+  line?: number;
 };
 
 /** Input of the wrong shape; its details always list the issues (`details.issues`), one or more. */
@@ -335,10 +337,17 @@ export const InvalidInput = defineError('InvalidInput', {
   status: 400,
   title: 'The request is not valid.',
   details: (issues: InputIssue[] | InputIssue): { issues: InputIssue[] } => ({
-    issues: (Array.isArray(issues) ? issues : [issues]).map((i) => ({ path: i.path, message: i.message })),
+    issues: (Array.isArray(issues) ? issues : [issues]).map((i) => ({
+      path: i.path,
+      message: i.message,
+      ...(i.line !== undefined ? { line: i.line } : {}),
+    })),
   }),
-  message: (d: { issues: InputIssue[] }) =>
-    `The input is not valid: ${d.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}.`,
+  message: (d: { issues: InputIssue[] }) => {
+    const where = (i: InputIssue) =>
+      [i.path, i.line !== undefined ? `(line ${i.line})` : ''].filter(Boolean).join(' ');
+    return `The input is not valid: ${d.issues.map((i) => (where(i) ? `${where(i)}: ${i.message}` : i.message)).join('; ')}.`;
+  },
 });
 export type InvalidInput = InstanceType<typeof InvalidInput>;
 

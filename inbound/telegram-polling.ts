@@ -123,3 +123,126 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
     }
   });
 }
+
+/** The Telegram channel a bot's updates go to: TELEGRAM_CHANNEL_ID, else the only telegram channel. */
+export async function telegramChannelIdFor(
+  db: Knex,
+  providers: { TELEGRAM_CHANNEL_ID?: string | undefined },
+): Promise<string | undefined> {
+  if (providers.TELEGRAM_CHANNEL_ID) return providers.TELEGRAM_CHANNEL_ID;
+  const rows = await db('channels')
+    .where({ kind: 'telegram' })
+    .orderBy('id')
+    .limit(2)
+    .select<{ id: string }[]>('id');
+  if (rows.length > 1) {
+    throw new Error(
+      `several telegram channels (${rows.map((r) => r.id).join(', ')}…): set TELEGRAM_CHANNEL_ID to the one this bot serves`,
+    );
+  }
+  return rows[0]?.id;
+}
+
+/** The webhook URL of a channel below the server's public base URL (WEBHOOK_BASE_URL). */
+export function telegramWebhookUrl(baseUrl: string, channelId: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/webhooks/telegram/${encodeURIComponent(channelId)}`;
+}
+
+/** The bot's id, the part of the token before the colon (not secret: it is the bot's user id). */
+export function botIdOf(botToken: string): string {
+  return /^(\d+):/.exec(botToken)?.[1] ?? 'unknown';
+}
+
+export interface LeasedPollingOptions extends TelegramPollingOptions {
+  /** Who competes for the lease; default `host:pid:random`. */
+  holder: string;
+  /** How long a lease lasts unrenewed; renewed every third of it. Default 30 s. */
+  leaseMs?: number;
+  /** Told when this process starts or stops polling (for logs and tests). */
+  onLeaseChange?: (polling: boolean) => void;
+}
+
+/**
+ * Takes the bot's lease if it is free or expired (or already ours), and renews it: true while we
+ * hold it. One statement, so two replicas asking at once cannot both win.
+ */
+export async function takePollLease(
+  db: Knex,
+  botId: string,
+  holder: string,
+  leaseMs: number,
+): Promise<boolean> {
+  const result = await db.raw<{ rows: { holder: string }[] }>(
+    `insert into telegram_poll_leases (bot_id, holder, expires_at)
+     values (?, ?, now() + make_interval(secs => ?))
+     on conflict (bot_id) do update set holder = excluded.holder, expires_at = excluded.expires_at
+       where telegram_poll_leases.holder = excluded.holder or telegram_poll_leases.expires_at < now()
+     returning holder`,
+    [botId, holder, leaseMs / 1000],
+  );
+  return result.rows.length === 1;
+}
+
+async function releasePollLease(db: Knex, botId: string, holder: string): Promise<void> {
+  await db('telegram_poll_leases').where({ bot_id: botId, holder }).delete();
+}
+
+/**
+ * Long polling for a server that may run as several replicas: Telegram allows one getUpdates per
+ * bot at a time, so each replica competes for a lease in PostgreSQL and only its holder polls. The
+ * holder renews it every third of `leaseMs`; a replica that dies stops renewing, and another takes
+ * over once it expires (an update fetched twice in between is recorded once). A replica that loses
+ * the lease (a long pause, a database outage) stops polling before another can start.
+ */
+export function startLeasedTelegramPolling(options: LeasedPollingOptions): TelegramPolling {
+  const { db, holder } = options;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const botId = botIdOf(options.botToken);
+  const report = (error: unknown) =>
+    options.onError?.(
+      safeTelegramError(error instanceof Error ? error : new Error(String(error)), options.botToken),
+    );
+  const stopping = new AbortController();
+  let polling: TelegramPolling | undefined;
+
+  async function setPolling(wanted: boolean): Promise<void> {
+    if (wanted && !polling) {
+      polling = await startTelegramPolling(options);
+      options.onLeaseChange?.(true);
+    } else if (!wanted && polling) {
+      const current = polling;
+      polling = undefined;
+      await current.stop();
+      options.onLeaseChange?.(false);
+    }
+  }
+
+  async function run(): Promise<void> {
+    while (!stopping.signal.aborted) {
+      const renewedAt = Date.now();
+      let held = false;
+      try {
+        held = await takePollLease(db, botId, holder, leaseMs);
+      } catch (error) {
+        report(error);
+      }
+      try {
+        // A renewal that came too late to be trusted counts as lost.
+        await setPolling(held && Date.now() - renewedAt < leaseMs / 2);
+      } catch (error) {
+        report(error);
+      }
+      await pause(leaseMs / 3, stopping.signal);
+    }
+  }
+
+  const running = run();
+  return {
+    async stop(): Promise<void> {
+      stopping.abort();
+      await running;
+      await setPolling(false).catch(report);
+      await releasePollLease(db, botId, holder).catch(report);
+    },
+  };
+}

@@ -4,6 +4,7 @@
  * Each provider's routes are mounted only when its secret is configured, so an unconfigured
  * provider cannot be fed unsigned data.
  */
+import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { liveChatDataConverter } from '../codec/data-converter';
 import { createDb } from '../db/knex';
@@ -11,6 +12,7 @@ import { DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
 import { loadProviderConfig } from '../config/providers';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { registerWorkspace } from './operators/plugin';
+import { startTelegramInbound } from './telegram-inbound';
 import { mediaRoutes } from './media';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
 import { emailWebhookRoutes } from './webhooks/email';
@@ -47,17 +49,26 @@ async function run(): Promise<void> {
     temporalUiUrl: config.TEMPORAL_UI_URL,
     secureCookies: providers.WEBHOOK_BASE_URL?.startsWith('https://') ?? false,
   });
-  const address = await app.listen({ host: '0.0.0.0', port: providers.WEBHOOK_PORT });
+  await app.listen({ host: providers.WEBHOOK_HOST, port: providers.WEBHOOK_PORT });
   console.log(
-    `workspace and webhooks listening on ${address} (${providerCount} provider(s) mounted${providers.MEDIA_URL_SECRET ? ', media URLs served' : ''})`,
+    `workspace and webhooks listening on ${listeningOn(app.server.address())} (${providerCount} provider(s) mounted${providers.MEDIA_URL_SECRET ? ', media URLs served' : ''})`,
   );
+  const telegram = await startTelegramInbound({ db, providers, log: console });
   const stop = async () => {
+    await telegram.stop();
     await app.close();
     await connection.close();
     await db.destroy();
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+/** `http://host:port` of where the server really listens (`[::1]` bracketed). */
+function listeningOn(address: AddressInfo | string | null): string {
+  if (address === null || typeof address === 'string') return String(address);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 run().catch((error: unknown) => {

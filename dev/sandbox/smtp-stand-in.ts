@@ -66,6 +66,8 @@ export interface SmtpStandInOptions {
   password?: string;
   /** Largest message accepted, in bytes; default 25 MB (what common providers take). */
   maxMessageBytes?: number;
+  /** Port on 127.0.0.1; default: a free one. */
+  port?: number;
 }
 
 /**
@@ -172,7 +174,7 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
   server.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.server.off('error', reject);
       resolve();
     });

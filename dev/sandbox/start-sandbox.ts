@@ -26,14 +26,42 @@ export interface Sandbox {
  * server), for the demo, the tests and the benchmark: the real nodemailer, twilio and telegraf talk
  * to them over their real protocols.
  */
-export async function startSandbox(): Promise<Sandbox> {
-  const accountSid = `AC${randomBytes(16).toString('hex')}`;
-  const authToken = randomBytes(16).toString('hex');
-  const botToken = `${100_000 + Math.floor(Math.random() * 900_000)}:${randomBytes(18).toString('base64url')}`;
-  const smtp = await startSmtpStandIn();
-  const twilio = new TwilioStandIn({ accountSid, authToken });
+export interface SandboxOptions {
+  /** Fixed ports (`npm run sandbox`); default: free ones. */
+  ports?: { smtp?: number; twilio?: number; telegram?: number };
+  /** Fixed credentials (`npm run sandbox`); default: generated for this run. */
+  credentials?: {
+    smtpUser?: string;
+    smtpPassword?: string;
+    twilioAccountSid?: string;
+    twilioAuthToken?: string;
+    telegramBotToken?: string;
+  };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const given = options.credentials ?? {};
+  const ports = options.ports ?? {};
+  const accountSid = given.twilioAccountSid ?? `AC${randomBytes(16).toString('hex')}`;
+  const authToken = given.twilioAuthToken ?? randomBytes(16).toString('hex');
+  const botToken =
+    given.telegramBotToken ??
+    `${100_000 + Math.floor(Math.random() * 900_000)}:${randomBytes(18).toString('base64url')}`;
+  const smtp = await startSmtpStandIn({
+    ...(given.smtpUser !== undefined ? { username: given.smtpUser } : {}),
+    ...(given.smtpPassword !== undefined ? { password: given.smtpPassword } : {}),
+    ...(ports.smtp !== undefined ? { port: ports.smtp } : {}),
+  });
+  const twilio = new TwilioStandIn({
+    accountSid,
+    authToken,
+    ...(ports.twilio !== undefined ? { port: ports.twilio } : {}),
+  });
   await twilio.start();
-  const telegram = await startTelegramStandIn({ token: botToken });
+  const telegram = await startTelegramStandIn({
+    token: botToken,
+    ...(ports.telegram !== undefined ? { port: ports.telegram } : {}),
+  });
   return {
     smtp,
     twilio,

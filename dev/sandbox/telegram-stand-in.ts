@@ -119,6 +119,8 @@ export interface TelegramStandInOptions {
   botUsername?: string;
   /** `retry_after` sent when the rate limit is hit. Default 1 second. */
   rateLimitRetryAfterSeconds?: number;
+  /** Port on 127.0.0.1; default: a free one. */
+  port?: number;
 }
 
 interface ChatState {
@@ -189,7 +191,7 @@ export class TelegramStandIn {
     const standIn = new TelegramStandIn(options);
     await new Promise<void>((resolve, reject) => {
       standIn.server.once('error', reject);
-      standIn.server.listen(0, '127.0.0.1', () => resolve());
+      standIn.server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     standIn.port = (standIn.server.address() as AddressInfo).port;
     return standIn;

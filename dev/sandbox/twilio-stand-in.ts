@@ -69,6 +69,8 @@ export interface TwilioStandInOptions {
   readReceipts?: boolean;
   /** The stand-in's clock (milliseconds), for `received[].at` and the rate limit. */
   clock?: () => number;
+  /** Port on 127.0.0.1; default: a free one. */
+  port?: number;
 }
 
 const API_VERSION = '2010-04-01';
@@ -116,7 +118,7 @@ export class TwilioStandIn {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
     });
     this.server = server;
     const { port } = server.address() as AddressInfo;
@@ -214,9 +216,44 @@ export class TwilioStandIn {
     this.answersToLose += count;
   }
 
+  /** GET /Accounts/{sid}.json, what `client.api.v2010.accounts(sid).fetch()` asks (credential checks). */
+  private fetchAccount(req: IncomingMessage, res: ServerResponse, accountSid: string): void {
+    if (!this.authorised(req.headers.authorization)) {
+      reply(res, 401, twilioError(401, 20003, 'Authenticate'), {
+        'www-authenticate': 'Basic realm="Twilio API"',
+      });
+      return;
+    }
+    if (accountSid !== this.options.accountSid) {
+      reply(
+        res,
+        404,
+        twilioError(
+          404,
+          20404,
+          `The requested resource /${API_VERSION}/Accounts/${accountSid}.json was not found`,
+        ),
+      );
+      return;
+    }
+    reply(res, 200, {
+      sid: accountSid,
+      friendly_name: 'Sandbox account',
+      status: 'active',
+      type: 'Full',
+      owner_account_sid: accountSid,
+      uri: `/${API_VERSION}/Accounts/${accountSid}.json`,
+    });
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const path = url.pathname;
+    const account = /^\/2010-04-01\/Accounts\/([^/]+)\.json$/.exec(path);
+    if (account && req.method === 'GET') {
+      this.fetchAccount(req, res, account[1]!);
+      return;
+    }
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path);
     if (match && req.method === 'GET') {
       this.list(req, res, match[1]!, url.searchParams);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runLivechat } from '../support/cli-process';
 import { startHarness, type Harness } from '../support/harness';
 
 /**
@@ -332,4 +333,38 @@ test('send --at prints the scheduled time and returns; cancel-send cancels it; a
   expect(again.code).toBe(2);
   expect(again.stderr).toMatch(/^SendNotScheduled: /);
   expect(harness.outbox.whatsapp.received.filter((m) => m.text === text)).toHaveLength(0);
+});
+
+test('--text-file takes a long text from a file or from stdin (-); with --text as well it is a usage error', async () => {
+  const env = {
+    TEMPORAL_ADDRESS: process.env.LIVECHAT_TEST_TEMPORAL_ADDRESS,
+    DATABASE_URL: process.env.LIVECHAT_TEST_DATABASE_URL,
+    LIVECHAT_TASK_QUEUE: harness.taskQueue,
+  };
+  const lines = Array.from(
+    { length: 30 },
+    (_, i) => `Line ${i + 1}: "quoted", $dollar, \`ticks\` and émoji ✓`,
+  );
+  const longText = lines.join('\n');
+  const send = ['send', '--live-chat', ids.liveChat, '--channel', ids.whatsapp, '--contact', ids.maria];
+  const before = harness.outbox.whatsapp.received.length;
+
+  const fromStdin = await runLivechat(env, [...send, '--text-file', '-'], `${longText}\n`);
+  expect({ code: fromStdin.code, stderr: fromStdin.stderr }).toEqual({ code: 0, stderr: '' });
+  const file = path.join(dir, 'message.txt');
+  fs.writeFileSync(file, `Second: ${longText}\n`);
+  const fromFile = await runLivechat(env, [...send, '--text-file', file]);
+  expect({ code: fromFile.code, stderr: fromFile.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(harness.outbox.whatsapp.received.slice(before).map((m) => m.text)).toEqual([
+    longText,
+    `Second: ${longText}`,
+  ]);
+
+  const both = await runLivechat(env, [...send, '--text', 'Hi', '--text-file', file]);
+  expect(both.code).toBe(2);
+  expect(both.stderr).toBe('UsageError: give only one of --text, --text-file\n');
+  const missing = await runLivechat(env, [...send, '--text-file', path.join(dir, 'nope.txt')]);
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toMatch(/^UsageError: --text-file: cannot read .*nope\.txt \(ENOENT\)/);
+  expect(harness.outbox.whatsapp.received).toHaveLength(before + 2);
 });
