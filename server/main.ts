@@ -2,14 +2,19 @@
  * The server process on WEBHOOK_PORT: the operators' Live Chats workspace (the page at `/`, its API
  * under `/api`) and the provider webhooks (Twilio inbound + status, Telegram updates, inbound mail).
  * Each provider's routes are mounted only when its secret is configured, so an unconfigured
- * provider cannot be fed unsigned data.
+ * provider cannot be fed unsigned data. It logs JSON lines (pino) and serves `/healthz`, `/readyz`
+ * (PostgreSQL and Temporal reachable) and `/metrics`.
  */
 import { Client, Connection } from '@temporalio/client';
 import { liveChatDataConverter } from '../codec/data-converter';
 import { createDb } from '../db/knex';
 import { DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
 import { loadProviderConfig } from '../config/providers';
+import { processSecrets } from '../config/secrets';
 import { temporalConnectionOptions } from '../config/temporal-connection';
+import { databaseCheck, Readiness, temporalCheck } from '../infra/health';
+import { createLogger, errorField, scrub, type Logger } from '../infra/logger';
+import { createMetrics } from '../infra/metrics';
 import { registerWorkspace } from './operators/plugin';
 import { mediaRoutes } from './media';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
@@ -17,9 +22,10 @@ import { emailWebhookRoutes } from './webhooks/email';
 import { telegramWebhookRoutes } from './webhooks/telegram';
 import { twilioWebhookRoutes } from './webhooks/twilio';
 
-async function run(): Promise<void> {
+async function run(logger: Logger): Promise<void> {
   const config = loadConfig();
   const providers = loadProviderConfig();
+  const metrics = createMetrics({ processMetrics: true });
   const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const temporal = temporalConnectionOptions(process.env);
   const connection = await Connection.connect(temporal.client);
@@ -38,16 +44,21 @@ async function run(): Promise<void> {
     routes.push(emailWebhookRoutes({ secret: providers.EMAIL_WEBHOOK_SECRET }));
   const providerCount = routes.length;
   if (providers.MEDIA_URL_SECRET) routes.push(mediaRoutes({ secret: providers.MEDIA_URL_SECRET }));
-  const app = await createWebhookServer({ db, providers }, routes);
+  const readiness = new Readiness()
+    .register('postgresql', databaseCheck(db))
+    .register('temporal', temporalCheck(connection));
+  const app = await createWebhookServer({ db, providers, logger, metrics, readiness }, routes);
   await registerWorkspace(app, {
     db,
     client: new Client({ connection, namespace: temporal.namespace, dataConverter: liveChatDataConverter() }),
     taskQueue: config.LIVECHAT_TASK_QUEUE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     secureCookies: providers.WEBHOOK_BASE_URL?.startsWith('https://') ?? false,
+    log: (line) => logger.error(scrub(line)),
   });
   const address = await app.listen({ host: '0.0.0.0', port: providers.WEBHOOK_PORT });
-  console.log(
+  logger.info(
+    { url: address, providers: providerCount },
     `workspace and webhooks listening on ${address} (${providerCount} provider(s) mounted${providers.MEDIA_URL_SECRET ? ', media URLs served' : ''})`,
   );
   const stop = async () => {
@@ -59,7 +70,22 @@ async function run(): Promise<void> {
   process.once('SIGTERM', () => void stop());
 }
 
-run().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+function start(): void {
+  let logger: Logger;
+  try {
+    logger = createLogger({
+      base: { process: 'server' },
+      secrets: processSecrets(process.env, loadProviderConfig()),
+    });
+  } catch (error) {
+    // The configuration itself is wrong: its error names the variable, never a value.
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+  run(logger).catch((error: unknown) => {
+    logger.fatal({ error: errorField(error) }, 'the server stopped on an error');
+    process.exit(1);
+  });
+}
+
+start();
