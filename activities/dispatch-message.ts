@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import {
@@ -21,6 +22,7 @@ import { DeliveryFailed } from '../domain/errors';
 import type { DeliveryStatus } from '../domain/types';
 import { errorField, scrub, silentLogger, type Logger } from '../infra/logger';
 import type { LiveChatMetrics } from '../infra/metrics';
+import { liveChatTracer } from '../infra/telemetry';
 
 /** Where a dispatch reports what happened; both optional (tests, the benchmark). */
 export interface DispatchTelemetry {
@@ -103,7 +105,7 @@ async function dispatchLeased(
     // An earlier attempt that may have sent it: ask the provider first, where it can be asked.
     outcome =
       (await deliveredEarlier(db, adapter, outbound, leased.uncertain_since, logger)) ??
-      (await adapter.send(outbound));
+      (await tracedSend(adapter, outbound));
     timer?.({ outcome: 'sent' });
   } catch (error) {
     timer?.({ outcome: error instanceof PermanentDeliveryError ? 'refused' : 'error' });
@@ -153,6 +155,39 @@ async function dispatchLeased(
   // Not the provider's id: Telegram's carries the chat id.
   logger.info({ channel }, 'message handed to the provider');
   return { status: 'sent', providerMessageId: outcome.providerMessageId };
+}
+
+/**
+ * The provider's call in a span of its own (a child of the activity's when traces are on; nothing
+ * when they are off), with the channel kind and the provider's code: no address, no text.
+ */
+function tracedSend(adapter: ChannelAdapter, outbound: OutboundMessage): Promise<SendOutcome> {
+  const kind = outbound.channel.kind;
+  return liveChatTracer().startActiveSpan(
+    `provider send ${kind}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'livechat.channel': kind, 'livechat.message_id': outbound.messageId },
+    },
+    async (span) => {
+      try {
+        return await adapter.send(outbound);
+      } catch (error) {
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.name : 'error',
+        });
+        if (error instanceof PermanentDeliveryError) {
+          span.setAttribute('livechat.outcome', 'refused');
+          if (error.providerCode !== undefined)
+            span.setAttribute('livechat.provider_code', error.providerCode);
+        } else span.setAttribute('livechat.outcome', 'error');
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 function outboundOf(db: Knex, leased: LeasedMessage): OutboundMessage {

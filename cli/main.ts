@@ -55,6 +55,7 @@ import {
 import { cancelScheduledSend, sendOrSchedule } from '../client/scheduled-send';
 import { sendWithFallback } from '../client/send-with-fallback';
 import { getSessionSummary, type SessionSummary } from '../client/session-summary';
+import { telemetryClientInterceptors, tracingFromEnv } from '../infra/telemetry';
 
 /** What a command prints on success: as text, or as JSON with `--json`. */
 interface Printable {
@@ -319,6 +320,8 @@ function describe(error: unknown): DescribedFailure | undefined {
 export async function main(argv: readonly string[]): Promise<ExitCode> {
   let config: Config | undefined;
   let opened: Connections | undefined;
+  // Off unless OTEL_* asks for it: then a started workflow's trace begins here.
+  const tracing = tracingFromEnv('livechat-cli');
   let json = argv.includes('--json');
   const context: Context = {
     config: () => (config ??= loadConfig()),
@@ -328,6 +331,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
         temporal: () => ({
           ...temporalConnectionOptions(process.env),
           dataConverter: liveChatDataConverter(),
+          ...(tracing ? { interceptors: telemetryClientInterceptors() } : {}),
         }),
       })),
     print: (output) => console.log(json ? toJson(output.json) : output.human),
@@ -347,6 +351,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     return exitCodeOf(failure);
   } finally {
     await opened?.close();
+    await tracing?.shutdown();
   }
 }
 

@@ -15,6 +15,7 @@ import { temporalConnectionOptions } from '../config/temporal-connection';
 import { databaseCheck, Readiness, temporalCheck } from '../infra/health';
 import { createLogger, errorField, scrub, type Logger } from '../infra/logger';
 import { createMetrics } from '../infra/metrics';
+import { telemetryClientInterceptors, tracingFromEnv } from '../infra/telemetry';
 import { registerWorkspace } from './operators/plugin';
 import { mediaRoutes } from './media';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
@@ -26,6 +27,8 @@ async function run(logger: Logger): Promise<void> {
   const config = loadConfig();
   const providers = loadProviderConfig();
   const metrics = createMetrics({ processMetrics: true });
+  // Off unless OTEL_* asks for it: then the workflows operators start begin their traces here.
+  const tracing = tracingFromEnv('livechat-server');
   const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const temporal = temporalConnectionOptions(process.env);
   const connection = await Connection.connect(temporal.client);
@@ -50,7 +53,12 @@ async function run(logger: Logger): Promise<void> {
   const app = await createWebhookServer({ db, providers, logger, metrics, readiness }, routes);
   await registerWorkspace(app, {
     db,
-    client: new Client({ connection, namespace: temporal.namespace, dataConverter: liveChatDataConverter() }),
+    client: new Client({
+      connection,
+      namespace: temporal.namespace,
+      dataConverter: liveChatDataConverter(),
+      ...(tracing ? { interceptors: telemetryClientInterceptors() } : {}),
+    }),
     taskQueue: config.LIVECHAT_TASK_QUEUE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     secureCookies: providers.WEBHOOK_BASE_URL?.startsWith('https://') ?? false,
@@ -65,6 +73,7 @@ async function run(logger: Logger): Promise<void> {
     await app.close();
     await connection.close();
     await db.destroy();
+    await tracing?.shutdown();
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());

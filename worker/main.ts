@@ -18,6 +18,7 @@ import { databaseCheck, Readiness, runtimeMetricsFrom, temporalCheck } from '../
 import { createLogger, errorField, type Logger } from '../infra/logger';
 import { createMetrics } from '../infra/metrics';
 import { installRuntimeLogger } from '../infra/runtime';
+import { tracingFromEnv } from '../infra/telemetry';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { parseHostAllowList } from '../infra/url-hosts';
 import { createWorkers, type LiveChatWorkers } from './create-worker';
@@ -35,6 +36,9 @@ async function run(logger: Logger): Promise<void> {
     ...(runtimeMetrics ? { prometheusBindAddress: runtimeMetrics } : {}),
   });
   const metrics = createMetrics({ processMetrics: true });
+  // Off unless OTEL_* asks for it (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER=otlp).
+  const tracing = tracingFromEnv('livechat-worker');
+  if (tracing) logger.info('traces on: spans go to the OTLP exporter');
   const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   await migrateLatest(db);
   const channels = createChannelAdapters(providers);
@@ -77,6 +81,7 @@ async function run(logger: Logger): Promise<void> {
       metrics,
     }),
     dataConverter: liveChatDataConverter(),
+    tracing,
     rateLimits: {
       email: providers.EMAIL_RATE_LIMIT,
       whatsapp: providers.WHATSAPP_RATE_LIMIT,
@@ -97,6 +102,7 @@ async function run(logger: Logger): Promise<void> {
     await channels.close();
     await connection.close();
     await db.destroy();
+    await tracing?.shutdown();
     logger.info('worker stopped');
   }
 }
