@@ -255,7 +255,13 @@ test('sends with refusals and provider failures: /metrics counts them, promtool 
     });
   }
   // The Temporal runtime's own series are on the same page.
-  expect(samples.some((sample) => sample.name.startsWith('temporal_'))).toBe(true);
+  const names = new Set(samples.map((sample) => sample.name));
+  for (const name of [
+    'temporal_worker_task_slots_available',
+    'temporal_activity_schedule_to_start_latency_seconds_count',
+    'temporal_workflow_task_schedule_to_start_latency_seconds_count',
+  ])
+    expect({ name, present: names.has(name) }).toEqual({ name, present: true });
   expect(valueOf(samples, 'livechat_process_resident_memory_bytes')).toBeGreaterThan(0);
 
   const serverMetrics = await scrape(serverUrl, '/metrics');
