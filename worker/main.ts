@@ -1,32 +1,30 @@
+#!/usr/bin/env node
 /**
- * The worker process: connects to Temporal and PostgreSQL from the environment (see the README's
- * configuration table), builds the provider adapters from the worker-only provider configuration,
- * runs the workflow worker and one dispatch worker per channel kind, and shuts down cleanly on
- * SIGINT / SIGTERM (the SDK lets in-flight tasks finish first). It logs JSON lines (pino) and, with
- * `LIVECHAT_WORKER_HTTP_PORT` set, serves `/healthz`, `/readyz` and `/metrics`.
+ * The worker process: our workflows and the LiveChatPlugin on one Temporal worker, connected from
+ * the standard Temporal settings (`@temporalio/envconfig`: a `temporal.toml` profile and the
+ * environment) and PostgreSQL (`DATABASE_URL`); the plugin builds the provider adapters from the
+ * worker-only provider configuration, migrates the database, runs one dispatch worker per channel
+ * kind, and everything shuts down cleanly on SIGINT / SIGTERM (in-flight tasks finish first). It
+ * logs JSON lines (pino) and, with `LIVECHAT_WORKER_HTTP_PORT` set, serves `/healthz`, `/readyz`
+ * and `/metrics`; with OTEL_* set, it exports traces.
  */
 import net from 'node:net';
-import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { describeDataConverter, liveChatDataConverter } from '../codec/data-converter';
-import { createChannelAdapters } from '../channels';
-import { createDb, migrateLatest } from '../db/knex';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
 import { loadProviderConfig } from '../config/providers';
 import { processSecrets } from '../config/secrets';
+import { temporalConnectionOptions } from '../config/temporal-connection';
+import { createDb } from '../db/knex';
 import { databaseCheck, Readiness, runtimeMetricsFrom, temporalCheck } from '../infra/health';
 import { createLogger, errorField, type Logger } from '../infra/logger';
 import { createMetrics } from '../infra/metrics';
 import { installRuntimeLogger } from '../infra/runtime';
 import { tracingFromEnv } from '../infra/telemetry';
-import { temporalConnectionOptions } from '../config/temporal-connection';
-import { parseHostAllowList } from '../infra/url-hosts';
-import { createWorkers, type LiveChatWorkers } from './create-worker';
-import { startWorkerHttp, workersRunning } from './http';
+import { startWorkerHttp } from './http';
+import { LiveChatPlugin } from './plugin';
 
 async function run(logger: Logger): Promise<void> {
   const config = loadConfig();
-  const providers = loadProviderConfig();
   const listen = config.LIVECHAT_WORKER_HTTP_PORT !== undefined;
   const runtimeMetrics =
     config.TEMPORAL_METRICS_BIND_ADDRESS ?? (listen ? `127.0.0.1:${await freeLoopbackPort()}` : undefined);
@@ -39,67 +37,48 @@ async function run(logger: Logger): Promise<void> {
   // Off unless OTEL_* asks for it (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER=otlp).
   const tracing = tracingFromEnv('livechat-worker');
   if (tracing) logger.info('traces on: spans go to the OTLP exporter');
+  // The plugin's activities and the readiness check share one pool.
   const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
-  await migrateLatest(db);
-  const channels = createChannelAdapters(providers);
-  if (channels.unconfigured.length > 0) {
-    logger.warn(
-      { unconfigured: channels.unconfigured },
-      `no provider configured for: ${channels.unconfigured.join(', ')} (their messages wait until one is)`,
-    );
-  }
   const temporal = temporalConnectionOptions(process.env);
-  logger.info(`connecting to ${temporal.summary}; ${describeDataConverter()}`);
+  const plugin = new LiveChatPlugin({ db, logger, metrics, ...(tracing ? { tracing } : {}) });
+  logger.info(`connecting to ${temporal.summary}; ${plugin.describe()}`);
   const connection = await NativeConnection.connect(temporal.worker);
-  const started: { workers?: LiveChatWorkers } = {};
-  const readiness = new Readiness()
-    .register('postgresql', databaseCheck(db))
-    .register('temporal', temporalCheck(connection))
-    .register(
-      'workers',
-      workersRunning(() => started.workers),
-    );
-  const http = listen
-    ? await startWorkerHttp({
+  let http: Awaited<ReturnType<typeof startWorkerHttp>> | undefined;
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: temporal.namespace,
+      taskQueue: config.LIVECHAT_TASK_QUEUE,
+      workflowsPath: require.resolve('../workflows'),
+      plugins: [plugin],
+    });
+    const readiness = new Readiness()
+      .register('postgresql', databaseCheck(db))
+      .register('temporal', temporalCheck(connection))
+      .register('workers', async () => {
+        const states = [worker.getState(), ...plugin.dispatchWorkerStates()];
+        const notRunning = states.filter((state) => state !== 'RUNNING');
+        if (notRunning.length > 0) throw new Error(`workers not running: ${notRunning.join(', ')}`);
+        if (states.length === 1) throw new Error('the dispatch workers have not started yet');
+      });
+    if (listen) {
+      http = await startWorkerHttp({
         host: config.LIVECHAT_WORKER_HTTP_HOST,
         port: config.LIVECHAT_WORKER_HTTP_PORT ?? 0,
         metrics,
         readiness,
         ...(runtimeMetrics ? { moreMetrics: runtimeMetricsFrom(runtimeMetrics) } : {}),
-      })
-    : undefined;
-  if (http) logger.info({ url: http.address }, `health and metrics on ${http.address}`);
-  const workers = await createWorkers({
-    connection,
-    namespace: temporal.namespace,
-    taskQueue: config.LIVECHAT_TASK_QUEUE,
-    activities: createActivities({
-      db,
-      channels: channels.adapters,
-      attachmentUrlHosts: parseHostAllowList(config.ATTACHMENT_URL_HOSTS),
-      logger,
-      metrics,
-    }),
-    dataConverter: liveChatDataConverter(),
-    tracing,
-    rateLimits: {
-      email: providers.EMAIL_RATE_LIMIT,
-      whatsapp: providers.WHATSAPP_RATE_LIMIT,
-      telegram: providers.TELEGRAM_RATE_LIMIT,
-    },
-  });
-  started.workers = workers;
-  const running = workers.run();
-  // Supervisors and tests wait for this line: from here on the worker polls.
-  logger.info(
-    { taskQueue: config.LIVECHAT_TASK_QUEUE },
-    `worker ready: polling ${config.LIVECHAT_TASK_QUEUE} and its dispatch queues (pid ${process.pid})`,
-  );
-  try {
-    await running;
+      });
+      logger.info({ url: http.address }, `health and metrics on ${http.address}`);
+    }
+    // Supervisors and tests wait for this line: from here on the worker polls.
+    logger.info(
+      { taskQueue: config.LIVECHAT_TASK_QUEUE },
+      `worker ready: polling ${config.LIVECHAT_TASK_QUEUE} and its dispatch queues (pid ${process.pid})`,
+    );
+    await worker.run();
   } finally {
     await http?.app.close();
-    await channels.close();
     await connection.close();
     await db.destroy();
     await tracing?.shutdown();
