@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Knex } from 'knex';
 import {
   PermanentDeliveryError,
@@ -19,6 +19,16 @@ import { attachmentContent } from '../db/attachments';
 import { getMessage, markFailed, markSent } from '../db/messages';
 import { DeliveryFailed, DispatchInProgress, ProviderUnavailable } from '../domain/errors';
 import type { DeliveryStatus } from '../domain/types';
+import { errorField, scrub, silentLogger, type Logger } from '../infra/logger';
+import type { LiveChatMetrics } from '../infra/metrics';
+import { liveChatTracer } from '../infra/telemetry';
+
+/** Where a dispatch reports what happened; both optional (tests, the benchmark). */
+export interface DispatchTelemetry {
+  /** Lines carry the message's and session's ids and the provider's code, never the address or the text. */
+  logger?: Logger;
+  metrics?: LiveChatMetrics;
+}
 
 export interface DispatchResult {
   status: DeliveryStatus;
@@ -49,17 +59,26 @@ export async function dispatchMessage(
   now: () => Date,
   /** Tells Temporal the attempt is alive (the activity's heartbeat); nothing outside an activity. */
   keepAlive: () => void = () => undefined,
+  telemetry: DispatchTelemetry = {},
 ): Promise<DispatchResult> {
+  const logger = (telemetry.logger ?? silentLogger).child({ messageId });
   const leased = await leaseForDispatch(db, messageId, LEASE_MS);
   if (!leased) return settledOrInProgress(db, messageId);
   const renewal = setInterval(() => {
     keepAlive();
     renewLease(db, messageId, LEASE_MS).catch((error: unknown) =>
-      log.warn('could not renew the dispatch lease', { messageId, error: String(error) }),
+      logger.warn({ error: errorField(error) }, 'could not renew the dispatch lease'),
     );
   }, RENEW_EVERY_MS);
   try {
-    return await dispatchLeased(db, channels, leased, now);
+    return await dispatchLeased(
+      db,
+      channels,
+      leased,
+      now,
+      logger.child({ sessionId: leased.session_id }),
+      telemetry.metrics,
+    );
   } finally {
     clearInterval(renewal);
   }
@@ -70,9 +89,13 @@ async function dispatchLeased(
   channels: ChannelAdapters,
   leased: LeasedMessage,
   now: () => Date,
+  logger: Logger,
+  metrics: LiveChatMetrics | undefined,
 ): Promise<DispatchResult> {
   const messageId = leased.id;
+  const channel = leased.channel_kind;
   let outcome: SendOutcome;
+  const timer = metrics?.dispatchDuration.startTimer({ channel });
   try {
     const adapter = channels[leased.channel_kind];
     if (!adapter)
@@ -80,16 +103,20 @@ async function dispatchLeased(
     const outbound = outboundOf(db, leased);
     // An earlier attempt that may have sent it: ask the provider first, where it can be asked.
     outcome =
-      (await deliveredEarlier(db, adapter, outbound, leased.uncertain_since)) ??
-      (await adapter.send(outbound));
+      (await deliveredEarlier(db, adapter, outbound, leased.uncertain_since, logger)) ??
+      (await tracedSend(adapter, outbound));
+    timer?.({ outcome: 'sent' });
   } catch (error) {
+    timer?.({ outcome: error instanceof PermanentDeliveryError ? 'refused' : 'error' });
     if (error instanceof PermanentDeliveryError) {
-      log.warn('provider refused the message for good', {
-        messageId,
-        reason: error.message,
-        code: error.providerCode,
-      });
-      await persistently(() => markFailed(db, leased.id, error.message, now()));
+      // The provider's text can quote the address ("Invalid 'To' Phone Number: +49…"): scrubbed.
+      logger.warn(
+        { channel, code: error.providerCode ?? null, reason: scrub(error.message) },
+        'provider refused the message for good',
+      );
+      metrics?.providerErrors.inc({ channel, kind: 'permanent', code: error.providerCode ?? 'none' });
+      await persistently(() => markFailed(db, leased.id, error.message, now()), logger);
+      metrics?.messages.inc({ channel, status: 'failed' });
       throw new DeliveryFailed({
         messageId: leased.id,
         sessionId: leased.session_id,
@@ -102,19 +129,64 @@ async function dispatchLeased(
       notSent: error instanceof TransientDeliveryError && !error.outcomeUnknown,
     });
     if (error instanceof TransientDeliveryError) {
+      const code = error.outcomeUnknown ? 'outcome_unknown' : 'unavailable';
+      metrics?.providerErrors.inc({ channel, kind: 'transient', code });
+      logger.info(
+        { channel, code, error: errorField(error), retryAfterMs: error.retryAfterMs ?? null },
+        'provider unavailable; Temporal retries the dispatch',
+      );
       throw new ProviderUnavailable({
         messageId,
         reason: error.message,
         ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
       });
     }
+    // A connection refused or dropped, a timeout: retried like a provider's "not now".
+    metrics?.providerErrors.inc({ channel, kind: 'transient', code: 'error' });
+    logger.warn({ channel, error: errorField(error) }, 'dispatch failed; Temporal retries it');
     throw error;
   }
   // The provider has the message. Losing this record would send it again once the lease runs out,
   // so a database hiccup here (a cut connection, a failover) is waited out rather than given up on;
   // if it lasts, the lease stays, and no other attempt sends before it ends.
-  await persistently(() => markSent(db, leased.id, outcome.providerMessageId, now()));
+  await persistently(() => markSent(db, leased.id, outcome.providerMessageId, now()), logger);
+  metrics?.messages.inc({ channel, status: 'sent' });
+  // Not the provider's id: Telegram's carries the chat id.
+  logger.info({ channel }, 'message handed to the provider');
   return { status: 'sent', providerMessageId: outcome.providerMessageId };
+}
+
+/**
+ * The provider's call in a span of its own (a child of the activity's when traces are on; nothing
+ * when they are off), with the channel kind and the provider's code: no address, no text.
+ */
+function tracedSend(adapter: ChannelAdapter, outbound: OutboundMessage): Promise<SendOutcome> {
+  const kind = outbound.channel.kind;
+  return liveChatTracer().startActiveSpan(
+    `provider send ${kind}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'livechat.channel': kind, 'livechat.message_id': outbound.messageId },
+    },
+    async (span) => {
+      try {
+        return await adapter.send(outbound);
+      } catch (error) {
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.name : 'error',
+        });
+        if (error instanceof PermanentDeliveryError) {
+          span.setAttribute('livechat.outcome', 'refused');
+          if (error.providerCode !== undefined)
+            span.setAttribute('livechat.provider_code', error.providerCode);
+        } else span.setAttribute('livechat.outcome', 'error');
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 function outboundOf(db: Knex, leased: LeasedMessage): OutboundMessage {
@@ -154,29 +226,25 @@ async function deliveredEarlier(
   adapter: ChannelAdapter,
   message: OutboundMessage,
   uncertainSince: Date | null,
+  logger: Logger,
 ): Promise<SendOutcome | undefined> {
   if (!uncertainSince || !adapter.findDelivered) return undefined;
   const candidates = await adapter.findDelivered(message, uncertainSince);
   const taken = await recordedProviderIds(db, candidates);
   const providerMessageId = candidates.find((id) => !taken.has(id));
   if (providerMessageId === undefined) return undefined;
-  log.info('an earlier attempt had delivered the message: recording it instead of sending again', {
-    messageId: message.messageId,
-    providerMessageId,
-  });
+  logger.info('an earlier attempt had delivered the message: recording it instead of sending again');
   return { providerMessageId };
 }
 
 /** Runs an idempotent write until it succeeds, for about 6 seconds: 100 ms, then twice as long each time. */
-async function persistently(write: () => Promise<void>): Promise<void> {
+async function persistently(write: () => Promise<void>, logger: Logger): Promise<void> {
   for (let attempt = 0, delayMs = 100; ; attempt++, delayMs *= 2) {
     try {
       return await write();
     } catch (error) {
       if (attempt >= 5) throw error;
-      log.warn('recording the outcome of a send failed; trying again', {
-        error: error instanceof Error ? error.message : String(error),
-      });
+      logger.warn({ error: errorField(error) }, 'recording the outcome of a send failed; trying again');
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }

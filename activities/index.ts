@@ -11,6 +11,8 @@ import {
 import type { Db } from '../db/knex';
 import { cancelPendingMessage } from '../db/messages';
 import type { BulkRecipient, DeliveryStatus } from '../domain/types';
+import { silentLogger, type Logger } from '../infra/logger';
+import type { LiveChatMetrics } from '../infra/metrics';
 import type { HostAllowList } from '../infra/url-hosts';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
@@ -32,6 +34,13 @@ export interface ActivityDeps {
   channels: ChannelAdapters;
   /** Injected so tests can fix the time; defaults to the wall clock. */
   clock?: () => Date;
+  /**
+   * The process's structured logger (`createLogger()`); default: none. Inside an activity its lines
+   * carry the workflow id, the activity and the attempt; the steps add message and session ids.
+   */
+  logger?: Logger;
+  /** Our Prometheus series (`createMetrics()`); default: not counted. */
+  metrics?: LiveChatMetrics;
   /** Hosts attachments given by URL may be fetched from (`ATTACHMENT_URL_HOSTS`); default: none. */
   attachmentUrlHosts?: HostAllowList;
   /** Attempts of the prepare step after which a file server that keeps failing refuses the message (default 10, about 3 minutes). */
@@ -39,6 +48,22 @@ export interface ActivityDeps {
 }
 
 const DEFAULT_FETCH_ATTEMPTS = 10;
+
+/** The logger with the running activity's ids, when there is one (not when a step is called directly). */
+function activityLogger(logger: Logger): Logger {
+  let info;
+  try {
+    info = Context.current().info;
+  } catch {
+    return logger;
+  }
+  return logger.child({
+    workflowId: info.workflowExecution?.workflowId,
+    runId: info.workflowExecution?.runId,
+    activityType: info.activityType,
+    attempt: info.attempt,
+  });
+}
 
 /** Set when this activity attempt is the `limit`-th or later. */
 function lastAttempt(limit: number): { attempt: number } | undefined {
@@ -52,6 +77,8 @@ function lastAttempt(limit: number): { attempt: number } | undefined {
  */
 export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? (() => new Date());
+  const logger = deps.logger ?? silentLogger;
+  const metrics = deps.metrics;
   return {
     prepareMessage: (input: PrepareMessageInput): Promise<PreparedMessage> =>
       asProcessFailure(() =>
@@ -62,7 +89,10 @@ export function createActivities(deps: ActivityDeps) {
       ),
     dispatchMessage: (input: { messageId: string }): Promise<DispatchResult> =>
       asProcessFailure(() =>
-        dispatchMessage(deps.db, deps.channels, input.messageId, clock, () => Context.current().heartbeat()),
+        dispatchMessage(deps.db, deps.channels, input.messageId, clock, () => Context.current().heartbeat(), {
+          logger: activityLogger(logger),
+          ...(metrics ? { metrics } : {}),
+        }),
       ),
     startOperatorSession: (input: StartOperatorSessionInput): Promise<StartedSession> =>
       asProcessFailure(() => startOperatorSession(deps.db, input, clock())),
@@ -88,10 +118,20 @@ export function createActivities(deps: ActivityDeps) {
       heldRecipientsDue(deps.db, input.bulkId, input.limit),
     cancelHeldRecipients: (input: { bulkId: string }): Promise<{ cancelled: number }> =>
       cancelHeldRecipients(deps.db, input.bulkId),
-    recordBulkOutcomes: (input: { bulkId: string; outcomes: BulkOutcome[] }): Promise<void> =>
-      recordBulkOutcomes(deps.db, input.bulkId, input.outcomes),
-    finishBulk: (input: { bulkId: string; state: 'completed' | 'cancelled' }): Promise<void> =>
-      finishBulkRun(deps.db, input.bulkId, input.state, clock()),
+    recordBulkOutcomes: async (input: { bulkId: string; outcomes: BulkOutcome[] }): Promise<void> => {
+      // Counted as recorded: a retried page changes nothing and counts nothing.
+      const changed = await recordBulkOutcomes(deps.db, input.bulkId, input.outcomes);
+      for (const status of changed) metrics?.bulkRecipients.inc({ status });
+      activityLogger(logger).debug(
+        { bulkId: input.bulkId, recipients: changed.length },
+        'bulk outcomes recorded',
+      );
+    },
+    finishBulk: async (input: { bulkId: string; state: 'completed' | 'cancelled' }): Promise<void> => {
+      await finishBulkRun(deps.db, input.bulkId, input.state, clock());
+      metrics?.bulkRuns.inc({ state: input.state });
+      activityLogger(logger).info({ bulkId: input.bulkId, state: input.state }, 'bulk run finished');
+    },
   };
 }
 

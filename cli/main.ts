@@ -64,6 +64,7 @@ import {
 import { cancelScheduledSend, sendOrSchedule } from '../client/scheduled-send';
 import { sendWithFallback } from '../client/send-with-fallback';
 import { getSessionSummary, type SessionSummary } from '../client/session-summary';
+import { telemetryClientInterceptors, tracingFromEnv } from '../infra/telemetry';
 
 /** `livechat channel test`: the provider refused our credentials or the test message. */
 class ChannelCheckFailed extends Error {
@@ -474,6 +475,8 @@ function describe(error: unknown): DescribedFailure | undefined {
 export async function main(argv: readonly string[]): Promise<ExitCode> {
   let config: Config | undefined;
   let opened: Connections | undefined;
+  // Off unless OTEL_* asks for it: then a started workflow's trace begins here.
+  const tracing = tracingFromEnv('livechat-cli');
   let json = argv.includes('--json');
   const context: Context = {
     config: () => (config ??= loadConfig()),
@@ -483,6 +486,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
         temporal: () => ({
           ...temporalConnectionOptions(process.env),
           dataConverter: liveChatDataConverter(),
+          ...(tracing ? { interceptors: telemetryClientInterceptors() } : {}),
         }),
       })),
     print: (output) => console.log(json ? toJson(output.json) : output.human),
@@ -504,6 +508,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     return exitCodeOf(failure);
   } finally {
     await opened?.close();
+    await tracing?.shutdown();
   }
 }
 

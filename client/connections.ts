@@ -1,4 +1,4 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { createDb, type Db } from '../db/knex';
 import { DEFAULT_DATABASE_URL } from '../config/environment';
@@ -17,6 +17,8 @@ export interface ConnectionSettings {
     client: ConnectionOptions;
     /** Payload encryption, the same the workers use (`liveChatDataConverter()`). */
     dataConverter?: DataConverter | undefined;
+    /** The client's interceptors (`telemetryClientInterceptors()` when traces are on). */
+    interceptors?: ClientInterceptors | undefined;
   };
 }
 
@@ -82,7 +84,7 @@ export class Connections {
   }
 
   async temporal(): Promise<Client> {
-    const { address, namespace, client, dataConverter } = this.settings.temporal();
+    const { address, namespace, client, dataConverter, interceptors } = this.settings.temporal();
     this.temporalConnection ??= (async () => {
       try {
         const connection = await Connection.connect(client);
@@ -97,6 +99,7 @@ export class Connections {
       connection: await this.temporalConnection,
       namespace,
       ...(dataConverter ? { dataConverter } : {}),
+      ...(interceptors ? { interceptors } : {}),
     });
   }
 

@@ -17,6 +17,15 @@ const ConfigSchema = z.object({
   LIVECHAT_WORKSPACE_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Hosts the worker may fetch attachments given by URL from, comma-separated (`*.example.com`). */
   ATTACHMENT_URL_HOSTS: z.string().optional(),
+  /** Port of the worker's `/healthz`, `/readyz` and `/metrics` (unset: no listener; 0: a free one). */
+  LIVECHAT_WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Address the worker's listener binds (loopback unless production opens it). */
+  LIVECHAT_WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * `host:port` where the worker's Temporal runtime serves its own Prometheus metrics; default a free
+   * loopback port when the worker's listener is on (its `/metrics` includes them either way).
+   */
+  TEMPORAL_METRICS_BIND_ADDRESS: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -91,18 +91,27 @@ export interface BulkOutcome {
   failureReason?: string;
 }
 
-/** Records a page of outcomes in one statement; recording the same page again changes nothing. */
-export async function recordBulkOutcomes(db: Knex, id: string, outcomes: BulkOutcome[]): Promise<void> {
-  if (outcomes.length === 0) return;
-  await db.raw(
+/**
+ * Records a page of outcomes in one statement; recording the same page again changes nothing.
+ * Returns the statuses of the recipients it changed (none when the page had been recorded).
+ */
+export async function recordBulkOutcomes(
+  db: Knex,
+  id: string,
+  outcomes: BulkOutcome[],
+): Promise<BulkOutcome['status'][]> {
+  if (outcomes.length === 0) return [];
+  const result = await db.raw<{ rows: { status: BulkOutcome['status'] }[] }>(
     `update bulk_recipients r
         set status = o.status, message_id = o."messageId",
             failure_type = o."failureType", failure_reason = o."failureReason"
        from jsonb_to_recordset(?::jsonb)
             as o(position int, status text, "messageId" uuid, "failureType" text, "failureReason" text)
-      where r.bulk_id = ? and r.position = o.position`,
+      where r.bulk_id = ? and r.position = o.position and r.status is distinct from o.status
+      returning r.status`,
     [JSON.stringify(outcomes), id],
   );
+  return result.rows.map((row) => row.status);
 }
 
 /** Ends a run: recipients never attempted are marked cancelled. */

@@ -2,7 +2,8 @@
  * The server process on WEBHOOK_PORT: the operators' Live Chats workspace (the page at `/`, its API
  * under `/api`) and the provider webhooks (Twilio inbound + status, Telegram updates, inbound mail).
  * Each provider's routes are mounted only when its secret is configured, so an unconfigured
- * provider cannot be fed unsigned data.
+ * provider cannot be fed unsigned data. It logs JSON lines (pino) and serves `/healthz`, `/readyz`
+ * (PostgreSQL and Temporal reachable) and `/metrics`.
  */
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -10,7 +11,12 @@ import { liveChatDataConverter } from '../codec/data-converter';
 import { createDb } from '../db/knex';
 import { DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
 import { loadProviderConfig } from '../config/providers';
+import { processSecrets } from '../config/secrets';
 import { temporalConnectionOptions } from '../config/temporal-connection';
+import { databaseCheck, Readiness, temporalCheck } from '../infra/health';
+import { createLogger, errorField, scrub, type Logger } from '../infra/logger';
+import { createMetrics } from '../infra/metrics';
+import { telemetryClientInterceptors, tracingFromEnv } from '../infra/telemetry';
 import { registerWorkspace } from './operators/plugin';
 import { startTelegramInbound } from './telegram-inbound';
 import { mediaRoutes } from './media';
@@ -19,9 +25,12 @@ import { emailWebhookRoutes } from './webhooks/email';
 import { telegramWebhookRoutes } from './webhooks/telegram';
 import { twilioWebhookRoutes } from './webhooks/twilio';
 
-async function run(): Promise<void> {
+async function run(logger: Logger): Promise<void> {
   const config = loadConfig();
   const providers = loadProviderConfig();
+  const metrics = createMetrics({ processMetrics: true });
+  // Off unless OTEL_* asks for it: then the workflows operators start begin their traces here.
+  const tracing = tracingFromEnv('livechat-server');
   const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const temporal = temporalConnectionOptions(process.env);
   console.log(`connecting to ${temporal.summary}`);
@@ -41,17 +50,28 @@ async function run(): Promise<void> {
     routes.push(emailWebhookRoutes({ secret: providers.EMAIL_WEBHOOK_SECRET }));
   const providerCount = routes.length;
   if (providers.MEDIA_URL_SECRET) routes.push(mediaRoutes({ secret: providers.MEDIA_URL_SECRET }));
-  const app = await createWebhookServer({ db, providers }, routes);
+  const readiness = new Readiness()
+    .register('postgresql', databaseCheck(db))
+    .register('temporal', temporalCheck(connection));
+  const app = await createWebhookServer({ db, providers, logger, metrics, readiness }, routes);
   await registerWorkspace(app, {
     db,
-    client: new Client({ connection, namespace: temporal.namespace, dataConverter: liveChatDataConverter() }),
+    client: new Client({
+      connection,
+      namespace: temporal.namespace,
+      dataConverter: liveChatDataConverter(),
+      ...(tracing ? { interceptors: telemetryClientInterceptors() } : {}),
+    }),
     taskQueue: config.LIVECHAT_TASK_QUEUE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     secureCookies: providers.WEBHOOK_BASE_URL?.startsWith('https://') ?? false,
+    log: (line) => logger.error(scrub(line)),
   });
   await app.listen({ host: providers.WEBHOOK_HOST, port: providers.WEBHOOK_PORT });
-  console.log(
-    `workspace and webhooks listening on ${listeningOn(app.server.address())} (${providerCount} provider(s) mounted${providers.MEDIA_URL_SECRET ? ', media URLs served' : ''})`,
+  const url = listeningOn(app.server.address());
+  logger.info(
+    { url, providers: providerCount },
+    `workspace and webhooks listening on ${url} (${providerCount} provider(s) mounted${providers.MEDIA_URL_SECRET ? ', media URLs served' : ''})`,
   );
   const telegram = await startTelegramInbound({ db, providers, log: console });
   const stop = async () => {
@@ -59,6 +79,7 @@ async function run(): Promise<void> {
     await app.close();
     await connection.close();
     await db.destroy();
+    await tracing?.shutdown();
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
@@ -71,7 +92,22 @@ function listeningOn(address: AddressInfo | string | null): string {
   return `http://${host}:${address.port}`;
 }
 
-run().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+function start(): void {
+  let logger: Logger;
+  try {
+    logger = createLogger({
+      base: { process: 'server' },
+      secrets: processSecrets(process.env, loadProviderConfig()),
+    });
+  } catch (error) {
+    // The configuration itself is wrong: its error names the variable, never a value.
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+  run(logger).catch((error: unknown) => {
+    logger.fatal({ error: errorField(error) }, 'the server stopped on an error');
+    process.exit(1);
+  });
+}
+
+start();

@@ -4,6 +4,7 @@ import type { Activities } from '../activities';
 import { CHANNEL_KINDS } from '../domain/channels';
 import { dispatchTaskQueue } from '../domain/task-queues';
 import type { ChannelKind } from '../domain/types';
+import { telemetryInterceptors, telemetrySinks, type Tracing } from '../infra/telemetry';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -18,6 +19,8 @@ export interface WorkerOptions {
   rateLimits?: Partial<Record<ChannelKind, number>>;
   /** Payload encryption (`liveChatDataConverter()`); clients of the same queue must use the same. */
   dataConverter?: DataConverter | undefined;
+  /** OpenTelemetry traces (`tracingFromEnv()`): spans for workflow runs and activities. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -55,6 +58,7 @@ interface QueueOptions {
   namespace: string;
   taskQueue: string;
   dataConverter?: DataConverter | undefined;
+  tracing?: Tracing | undefined;
 }
 
 /** The worker for the workflows and the database steps, on the main task queue. */
@@ -71,6 +75,9 @@ export function createWorkflowWorker(
     taskQueue: options.taskQueue,
     activities: options.activities,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.tracing
+      ? { interceptors: telemetryInterceptors(), sinks: telemetrySinks(options.tracing) }
+      : {}),
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: options.workflowsPath ?? require.resolve('../workflows') }),
@@ -95,6 +102,7 @@ export function createDispatchWorkers(
         taskQueue: dispatchTaskQueue(options.taskQueue, kind),
         activities: options.activities,
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+        ...(options.tracing ? { interceptors: telemetryInterceptors({ workflows: false }) } : {}),
         ...(rate !== undefined ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
         ...(options.interceptors ? { interceptors: options.interceptors } : {}),
         ...(options.workerDeploymentOptions

@@ -18,6 +18,9 @@ import { ConfigError, DEFAULT_DATABASE_URL, loadConfig } from '../config/environ
 import { loadProviderConfig } from '../config/providers';
 import { createDb, migrateLatest, type Db } from '../db/knex';
 import type { ChannelKind } from '../domain/types';
+import type { Logger } from '../infra/logger';
+import type { LiveChatMetrics } from '../infra/metrics';
+import { telemetryInterceptors, telemetrySinks, type Tracing } from '../infra/telemetry';
 import { parseHostAllowList, type HostAllowList } from '../infra/url-hosts';
 import { createDispatchWorkers } from './create-worker';
 
@@ -56,10 +59,19 @@ export interface LiveChatPluginOptions {
   activities?: Activities;
   /** Read settings from here instead of `process.env` (tests). */
   env?: NodeJS.ProcessEnv;
+  /** The structured logger the activities log to (`createLogger()`); default: none. */
+  logger?: Logger;
+  /** Our Prometheus series (`createMetrics()`), counted by the activities; default: not counted. */
+  metrics?: LiveChatMetrics;
+  /**
+   * OpenTelemetry traces (`tracingFromEnv()`): the workflow and activity interceptors and the
+   * workflows' span sink are added to the worker (after yours) and its dispatch workers.
+   */
+  tracing?: Tracing;
 }
 
 /** What webpack's `emit` hook hands over, as far as the check reads it. */
-interface Built {
+interface EmittingCompilation {
   errors: unknown[];
   assets: Record<string, { source(): string | Buffer }>;
 }
@@ -131,6 +143,7 @@ export class LiveChatPlugin extends SimplePlugin {
   private readonly env: NodeJS.ProcessEnv;
   private resources: Resources | undefined;
   private readonly codec: EncryptionCodec | undefined;
+  private dispatchers: Worker[] = [];
 
   constructor(options: LiveChatPluginOptions = {}) {
     const env = options.env ?? process.env;
@@ -165,18 +178,19 @@ export class LiveChatPlugin extends SimplePlugin {
         ? { failureConverterPath: FAILURE_CONVERTER_PATH }
         : {}),
       // Once webpack has built the bundle, its workflows must include ours: a missing re-export fails
-      // the bundling (and so Worker.create) with a message that says what to add.
+      // the bundling (and so Worker.create) with a message that says what to add. Checked at `emit`,
+      // while the assets still hold their code: once emitted, webpack keeps only their sizes.
       webpackConfigHook: (config) => {
         const hooked = previousHook ? previousHook(config) : config;
         const check = {
           apply(compiler: {
-            hooks: { emit: { tap(name: string, fn: (compilation: Built) => void): void } };
+            hooks: { emit: { tap(name: string, fn: (compilation: EmittingCompilation) => void): void } };
           }) {
-            // Before the bundle is written (after that webpack keeps only the assets' sizes).
             compiler.hooks.emit.tap('livechat-temporal', (compilation) => {
               if (compilation.errors.length > 0) return;
-              for (const asset of Object.values(compilation.assets))
+              for (const asset of Object.values(compilation.assets)) {
                 checkWorkflows(String(asset.source()), where);
+              }
             });
           },
         };
@@ -203,6 +217,28 @@ export class LiveChatPlugin extends SimplePlugin {
       ...configured,
       activities: { ...(configured.activities ?? {}), ...databaseSteps },
       ...this.versioning(),
+      ...this.telemetry(configured),
+    };
+  }
+
+  /** The states of the dispatch workers this plugin runs (none before the worker runs), for readiness. */
+  dispatchWorkerStates(): string[] {
+    return this.dispatchers.map((dispatcher) => dispatcher.getState());
+  }
+
+  /** Our tracing interceptors and sink after the worker's own, when traces are on. */
+  private telemetry(configured: WorkerOptions): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+    const tracing = this.settings.tracing;
+    if (!tracing) return {};
+    const ours = telemetryInterceptors();
+    const theirs = configured.interceptors ?? {};
+    return {
+      interceptors: {
+        ...theirs,
+        workflowModules: [...(theirs.workflowModules ?? []), ...(ours.workflowModules ?? [])],
+        activity: [...(theirs.activity ?? []), ...(ours.activity ?? [])],
+      },
+      sinks: { ...configured.sinks, ...telemetrySinks(tracing) },
     };
   }
 
@@ -222,6 +258,7 @@ export class LiveChatPlugin extends SimplePlugin {
         : {}),
       ...this.versioning(),
     });
+    this.dispatchers = dispatchers;
     // One stops, all stop: a dispatch worker that fails takes the main worker down with it.
     const running = dispatchers.map((dispatcher) =>
       dispatcher.run().catch((error: unknown) => {
@@ -294,15 +331,17 @@ export class LiveChatPlugin extends SimplePlugin {
       configured = createChannelAdapters(loadProviderConfig(this.env));
       channels = configured.adapters;
       if (configured.unconfigured.length > 0) {
-        console.warn(
-          `livechat-temporal: no provider configured for ${configured.unconfigured.join(', ')} (their messages wait until one is)`,
-        );
+        const line = `livechat-temporal: no provider configured for ${configured.unconfigured.join(', ')} (their messages wait until one is)`;
+        if (this.settings.logger) this.settings.logger.warn({ unconfigured: configured.unconfigured }, line);
+        else console.warn(line);
       }
     }
     const deps: ActivityDeps = {
       db,
       channels,
       attachmentUrlHosts: this.settings.attachmentUrlHosts ?? parseHostAllowList(config.ATTACHMENT_URL_HOSTS),
+      ...(this.settings.logger ? { logger: this.settings.logger } : {}),
+      ...(this.settings.metrics ? { metrics: this.settings.metrics } : {}),
     };
     this.resources = {
       db,

@@ -73,6 +73,8 @@ export function emailWebhookRoutes(options: EmailWebhookOptions): WebhookRoutes 
             const mail = await readInboundMail(request.body);
             if (mail.kind === 'delivery-report') {
               const deliveryReport = await applyDeliveryReport(deps.db, channelId, mail.report, deps.clock());
+              if (deliveryReport.updated && deliveryReport.status)
+                deps.metrics.messages.inc({ channel: 'email', status: deliveryReport.status });
               return reply.code(200).send({ deliveryReport });
             }
             const recorded = await recordInboundMessage(deps.db, {
@@ -80,6 +82,7 @@ export function emailWebhookRoutes(options: EmailWebhookOptions): WebhookRoutes 
               ...mail.message,
               receivedAt: deps.clock(),
             });
+            if (!recorded.duplicate) deps.metrics.inbound.inc({ channel: 'email' });
             return reply.code(200).send(recorded);
           } catch (error) {
             return refuse(reply, error);

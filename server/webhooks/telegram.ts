@@ -52,6 +52,7 @@ export function telegramWebhookRoutes(options: TelegramWebhookOptions): WebhookR
         if (reading.kind === 'ignored') return reply.code(200).send({ ok: true, ignored: reading.reason });
         try {
           const recorded = await recordInboundMessage(deps.db, reading.inbound);
+          if (!recorded.duplicate) deps.metrics.inbound.inc({ channel: 'telegram' });
           return reply.code(200).send({ ok: true, duplicate: recorded.duplicate });
         } catch (error) {
           // A broken rule (say, a chat id we cannot read) will not get better by Telegram retrying.

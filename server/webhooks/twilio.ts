@@ -72,13 +72,14 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
         return reply.code(400).send({ error: 'not a WhatsApp message: From or MessageSid missing' });
       }
       try {
-        await recordInboundMessage(deps.db, {
+        const recorded = await recordInboundMessage(deps.db, {
           channelId,
           from: from.slice('whatsapp:'.length),
           text: inboundText(params),
           providerMessageId: messageSid,
           receivedAt: deps.clock(),
         });
+        if (!recorded.duplicate) deps.metrics.inbound.inc({ channel: 'whatsapp' });
       } catch (error) {
         if (error instanceof ChannelNotFound) return reply.code(404).send({ error: error.type });
         if (isLiveChatError(error))
@@ -109,7 +110,11 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
       // A report about a message we already know and that moved past it (late, repeated) is done; one
       // about a message whose SID we have not stored yet waits a little for the dispatch step.
       let delay = 50;
-      for (let waited = 0; !(await apply()); waited += delay, delay *= 2) {
+      for (let waited = 0; ; waited += delay, delay *= 2) {
+        if (await apply()) {
+          deps.metrics.messages.inc({ channel: 'whatsapp', status: report.status });
+          break;
+        }
         if (waited >= waitMs || (await isKnownOutbound(deps.db, channelId, messageSid))) break;
         await new Promise((resolve) => setTimeout(resolve, Math.min(delay, waitMs - waited)));
       }
