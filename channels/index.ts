@@ -2,8 +2,8 @@ import type { ProviderConfig } from '../config/providers';
 import type { ChannelAdapters } from './adapter';
 import { createEmailAdapter } from './email';
 import { createLiveChatWidgetAdapter } from './livechat';
-import { createTelegramAdapter } from './telegram';
-import { createWhatsAppAdapter } from './whatsapp';
+import { createTelegramAdapter } from './telegram/adapter';
+import { createWhatsAppAdapter } from './whatsapp/adapter';
 
 export interface ConfiguredChannels {
   adapters: ChannelAdapters;

@@ -14,8 +14,8 @@ import { registerWorkspace } from './operators/plugin';
 import { mediaRoutes } from './media';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
 import { emailWebhookRoutes } from './webhooks/email';
-import { telegramWebhookRoutes } from './webhooks/telegram';
-import { twilioWebhookRoutes } from './webhooks/twilio';
+import { telegramWebhookRoutes } from '../channels/telegram';
+import { twilioWebhookRoutes } from '../channels/whatsapp';
 
 async function run(): Promise<void> {
   const config = loadConfig();

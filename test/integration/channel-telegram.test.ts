@@ -5,7 +5,7 @@ import { sendLiveChatMessage } from '../../client';
 import type { MessageRow, SessionRow } from '../../db/rows';
 import { isKnownTelegramChat } from '../../db/telegram-chats';
 import type { Recipient } from '../../domain/types';
-import { startTelegramPolling } from '../../inbound/telegram-polling';
+import { startTelegramPolling } from '../../channels/telegram';
 import { loadProviderConfig } from '../../config/providers';
 import {
   startTelegramStandIn,
@@ -13,7 +13,7 @@ import {
   type TelegramStandIn,
 } from '../../dev/sandbox/telegram-stand-in';
 import { createWebhookServer } from '../../server/webhook-server';
-import { TELEGRAM_SECRET_HEADER, telegramWebhookRoutes } from '../../server/webhooks/telegram';
+import { TELEGRAM_SECRET_HEADER, telegramWebhookRoutes } from '../../channels/telegram';
 import { countRows, createWorld, uniqueTelegramChatId, type World } from '../support/fixtures';
 import { historyText } from '../support/history-text';
 import { startHarness, type Harness } from '../support/harness';

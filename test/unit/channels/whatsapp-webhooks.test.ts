@@ -3,7 +3,7 @@ import knex, { type Knex } from 'knex';
 import twilio from 'twilio';
 import { loadProviderConfig } from '../../../config/providers';
 import { createWebhookServer } from '../../../server/webhook-server';
-import { deliveryReportOf, twilioWebhookRoutes } from '../../../server/webhooks/twilio';
+import { deliveryReportOf, twilioWebhookRoutes } from '../../../channels/whatsapp';
 
 const AUTH_TOKEN = 'unit-test-token-0123456789abcdef';
 const BASE = 'https://hooks.example.com';

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { readTelegramUpdate } from '../../channels/telegram';
+import { readTelegramUpdate } from './adapter';
 import { getChannel } from '../../db/live-chats';
 import { isLiveChatError } from '../../domain/errors';
 import { recordInboundMessage } from '../../inbound/record-inbound-message';
-import type { WebhookRoutes } from '../webhook-server';
+import type { WebhookRoutes } from '../../server/webhook-server';
 
 /** The header Telegram sends the `secret_token` given to setWebhook in (Node lower-cases it). */
 export const TELEGRAM_SECRET_HEADER = 'x-telegram-bot-api-secret-token';

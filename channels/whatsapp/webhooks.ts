@@ -6,7 +6,7 @@ import { applyDeliveryStatus } from '../../db/messages';
 import { ChannelNotFound, isLiveChatError } from '../../domain/errors';
 import type { DeliveryStatus } from '../../domain/types';
 import { recordInboundMessage } from '../../inbound/record-inbound-message';
-import type { WebhookRoutes } from '../webhook-server';
+import type { WebhookRoutes } from '../../server/webhook-server';
 
 export interface TwilioWebhookOptions {
   authToken: string;

@@ -1,14 +1,14 @@
 import https from 'node:https';
 import { Input, Telegram, TelegramError } from 'telegraf';
 import { z } from 'zod';
-import type { InboundMessage } from '../inbound/record-inbound-message';
+import type { InboundMessage } from '../../inbound/record-inbound-message';
 import {
   PermanentDeliveryError,
   TransientDeliveryError,
   type ChannelAdapter,
   type OutboundMessage,
   type SendOutcome,
-} from './adapter';
+} from '../adapter';
 
 export interface TelegramAdapterOptions {
   /** The bot's token (worker configuration only: TELEGRAM_BOT_TOKEN). */

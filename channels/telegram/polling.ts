@@ -1,9 +1,9 @@
 import { Telegram } from 'telegraf';
 import type { Knex } from 'knex';
-import { asTelegrafSignal, readTelegramUpdate, safeTelegramError } from '../channels/telegram';
-import { getChannel } from '../db/live-chats';
-import { ChannelNotFound, isLiveChatError } from '../domain/errors';
-import { recordInboundMessage } from './record-inbound-message';
+import { asTelegrafSignal, readTelegramUpdate, safeTelegramError } from './adapter';
+import { getChannel } from '../../db/live-chats';
+import { ChannelNotFound, isLiveChatError } from '../../domain/errors';
+import { recordInboundMessage } from '../../inbound/record-inbound-message';
 
 export interface TelegramPollingOptions {
   db: Knex;

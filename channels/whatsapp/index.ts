@@ -1,0 +1,3 @@
+/** WhatsApp through Twilio: the adapter, the webhooks (inbound messages, status callbacks) and inbound media. */
+export * from './adapter';
+export * from './webhooks';
