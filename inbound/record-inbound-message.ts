@@ -9,6 +9,8 @@ import { rememberTelegramChat } from '../db/telegram-chats';
 import { channelRules } from '../domain/channels';
 import { ChannelNotFound } from '../domain/errors';
 import { validateSubject } from '../domain/limits';
+import type { InboundKind } from '../db/rows';
+import { insertInboundFiles, type InboundFileRef } from './inbound-files';
 
 /** A customer's message as a provider delivered it (webhook, long polling, inbound mail). */
 export interface InboundMessage {
@@ -24,6 +26,12 @@ export interface InboundMessage {
   /** Telegram: who wrote, remembered with their chat so operators may write to them later (rule 9). */
   sender?: { username?: string; displayName?: string };
   receivedAt: Date;
+  /** Files the message carries, as the provider named them: fetched after it is recorded. */
+  files?: InboundFileRef[];
+  /** Not written text: `button` (a Telegram button press, its data as the text). */
+  kind?: InboundKind;
+  /** The customer edited it before we first saw it (Telegram: an edit of a message we never got). */
+  editedAt?: Date;
 }
 
 export interface RecordedInbound {
@@ -31,6 +39,8 @@ export interface RecordedInbound {
   messageId: string;
   /** True when this delivery had been recorded before. */
   duplicate: boolean;
+  /** Whether files of it wait to be fetched (`fetchInboundFiles`). */
+  filesPending: boolean;
 }
 
 /**
@@ -42,7 +52,18 @@ export interface RecordedInbound {
 export async function recordInboundMessage(db: Knex, inbound: InboundMessage): Promise<RecordedInbound> {
   const key = `inbound:${inbound.channelId}:${inbound.providerMessageId}`;
   const seen = await findByIdempotencyKey(db, key);
-  if (seen) return { sessionId: seen.session_id, messageId: seen.id, duplicate: true };
+  if (seen) {
+    // A repeated delivery is also the provider's retry: files still pending are fetched again.
+    const pending = await db('inbound_files')
+      .where({ message_id: seen.id, state: 'pending' })
+      .first('position');
+    return {
+      sessionId: seen.session_id,
+      messageId: seen.id,
+      duplicate: true,
+      filesPending: pending !== undefined,
+    };
+  }
 
   return db.transaction(async (trx) => {
     const channel = await getChannel(trx, inbound.channelId);
@@ -73,10 +94,18 @@ export async function recordInboundMessage(db: Knex, inbound: InboundMessage): P
       idempotency_key: key,
       status: 'delivered',
       provider_message_id: inbound.providerMessageId,
+      ...(inbound.kind ? { inbound_kind: inbound.kind } : {}),
+      ...(inbound.editedAt ? { edited_at: inbound.editedAt } : {}),
     });
     if (!message) throw new Error(`inbound message ${key} was recorded concurrently; retry to read it`);
+    await insertInboundFiles(trx, message.id, inbound.files ?? []);
     await recordCustomerActivity(trx, session.id, inbound.receivedAt);
-    return { sessionId: session.id, messageId: message.id, duplicate: false };
+    return {
+      sessionId: session.id,
+      messageId: message.id,
+      duplicate: false,
+      filesPending: (inbound.files ?? []).length > 0,
+    };
   });
 }
 
