@@ -101,15 +101,13 @@ export function twilioMediaFetcher(options: TwilioMediaOptions): InboundFileFetc
   };
 }
 
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_NAME = /[/\\\u0000-\u001f]/g;
+
 /** A name from Content-Disposition when the CDN gives one, else `whatsapp-<n>.<ext>`. */
 function filenameOf(disposition: string | null, contentType: string, position: number): string {
   const named = disposition ? /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1] : undefined;
-  const decoded = named
-    ? safeDecode(named)
-  // eslint-disable-next-line no-control-regex
-        .replace(/[/\\\u0000-\u001f]/g, '_')
-        .slice(0, 255)
-    : '';
+  const decoded = named ? safeDecode(named).replace(UNSAFE_IN_NAME, '_').slice(0, 255) : '';
   if (decoded.trim() !== '' && decoded !== '.' && decoded !== '..') return decoded;
   const ext = extension(contentType);
   return `whatsapp-${position + 1}${ext ? `.${ext}` : ''}`;
