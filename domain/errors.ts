@@ -151,6 +151,21 @@ export class TelegramChatUnknown extends LiveChatError<{ chatId: string; channel
   }
 }
 
+export class TelegramChatBlocked extends LiveChatError<{
+  chatId: string;
+  channelId?: string;
+  blockedAt?: string;
+}> {
+  constructor(details: { chatId: string; channelId?: string; blockedAt?: string }) {
+    super(
+      'TelegramChatBlocked',
+      `Telegram chat ${quote(details.chatId)} has blocked this bot${details.blockedAt ? ` (since ${details.blockedAt})` : ''}, ` +
+        'so nothing can be sent to it. It is unblocked when the person writes to the bot again.',
+      details,
+    );
+  }
+}
+
 export class SessionAlreadyOpen extends LiveChatError<{
   sessionId: string;
   sessionName?: string;
@@ -516,6 +531,7 @@ export const LIVE_CHAT_ERRORS = {
   InvalidPhoneNumber,
   InvalidEmail,
   TelegramChatUnknown,
+  TelegramChatBlocked,
   SessionAlreadyOpen,
   ChannelCannotInitiate,
   LiveChatNotFound,
