@@ -48,6 +48,7 @@ export function telegramFileFetcher(options: TelegramFileOptions): InboundFileFe
         throw new InboundFileRefused(`Telegram refused getFile: ${safe(error.description)}`);
       }
       const what = error instanceof TelegramError ? `${error.code} ${error.description}` : String(error);
+      // eslint-disable-next-line preserve-caught-error -- its cause may hold the token
       throw new Error(`Telegram getFile failed: ${safe(what)}`);
     }
     if (link.protocol !== 'https:' && link.protocol !== 'http:') {
@@ -60,6 +61,7 @@ export function telegramFileFetcher(options: TelegramFileOptions): InboundFileFe
       response = await fetch(link, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       // The URL holds the token; the error names only its kind.
+      // eslint-disable-next-line preserve-caught-error -- its cause holds the URL, and so the token
       throw new Error(`the Telegram file download failed (${error instanceof Error ? error.name : 'error'})`);
     }
     if (!response.ok) {

@@ -281,7 +281,15 @@ test('updates that are not a customer writing are acknowledged and store nothing
     method: 'POST',
     url: webhookPath,
     headers: { [TELEGRAM_SECRET_HEADER]: WEBHOOK_SECRET },
-    payload: { update_id: 990_002, callback_query: { id: 'q1', data: 'yes' } },
+    payload: {
+      update_id: 990_002,
+      channel_post: {
+        message_id: 1,
+        date: 1_764_000_000,
+        chat: { id: -100123, type: 'channel' },
+        text: 'news',
+      },
+    },
   });
   expect(response.statusCode).toBe(200);
   expect(await footprint()).toEqual(before);
