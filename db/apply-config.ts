@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { normaliseAccount } from '../domain/channels';
+import { ACCOUNT_KINDS, CHANNEL_KIND_LIST, normaliseAccount } from '../domain/channels';
 import { normaliseEmail } from '../domain/email';
 import { InvalidInput } from '../domain/errors';
 import { CLOCK_TIME, isTimeZone } from '../domain/quiet-hours';
@@ -47,7 +47,7 @@ export const LiveChatsConfigSchema = z.object({
           .array(
             z.object({
               id,
-              kind: z.enum(['email', 'whatsapp', 'telegram', 'livechat']),
+              kind: z.enum(CHANNEL_KIND_LIST),
               name: z.string().min(1),
               settings: z.record(z.string(), z.unknown()).default({}),
             }),
@@ -67,7 +67,7 @@ export const LiveChatsConfigSchema = z.object({
           .array(
             z.object({
               field: z.string().default('accounts'),
-              kind: z.enum(['phone', 'email', 'telegram']),
+              kind: z.enum(ACCOUNT_KINDS),
               value: z.string(),
             }),
           )
