@@ -39,8 +39,6 @@ export interface RecordedInbound {
   messageId: string;
   /** True when this delivery had been recorded before. */
   duplicate: boolean;
-  /** Whether files of it wait to be fetched (`fetchInboundFiles`). */
-  filesPending: boolean;
 }
 
 /**
@@ -52,18 +50,7 @@ export interface RecordedInbound {
 export async function recordInboundMessage(db: Knex, inbound: InboundMessage): Promise<RecordedInbound> {
   const key = `inbound:${inbound.channelId}:${inbound.providerMessageId}`;
   const seen = await findByIdempotencyKey(db, key);
-  if (seen) {
-    // A repeated delivery is also the provider's retry: files still pending are fetched again.
-    const pending = await db('inbound_files')
-      .where({ message_id: seen.id, state: 'pending' })
-      .first('position');
-    return {
-      sessionId: seen.session_id,
-      messageId: seen.id,
-      duplicate: true,
-      filesPending: pending !== undefined,
-    };
-  }
+  if (seen) return { sessionId: seen.session_id, messageId: seen.id, duplicate: true };
 
   return db.transaction(async (trx) => {
     const channel = await getChannel(trx, inbound.channelId);
@@ -100,12 +87,7 @@ export async function recordInboundMessage(db: Knex, inbound: InboundMessage): P
     if (!message) throw new Error(`inbound message ${key} was recorded concurrently; retry to read it`);
     await insertInboundFiles(trx, message.id, inbound.files ?? []);
     await recordCustomerActivity(trx, session.id, inbound.receivedAt);
-    return {
-      sessionId: session.id,
-      messageId: message.id,
-      duplicate: false,
-      filesPending: (inbound.files ?? []).length > 0,
-    };
+    return { sessionId: session.id, messageId: message.id, duplicate: false };
   });
 }
 

@@ -36,7 +36,8 @@ export async function handleTelegramUpdate(
   switch (reading.kind) {
     case 'message': {
       const recorded = await recordInboundMessage(deps.db, reading.inbound);
-      if (recorded.filesPending) await fetchFiles(deps, recorded.messageId);
+      // New or repeated (Telegram's retry): whatever is still pending is fetched.
+      if (reading.inbound.files?.length) await fetchFiles(deps, recorded.messageId);
       return { kind: 'recorded', messageId: recorded.messageId, duplicate: recorded.duplicate };
     }
     case 'edit': {
@@ -44,7 +45,7 @@ export async function handleTelegramUpdate(
       if (edited) return { kind: 'edited', messageId: edited.messageId, changed: edited.changed };
       // An edit of a message we never got (sent while the webhook was down): kept as it is now.
       const recorded = await recordInboundMessage(deps.db, reading.edit.inbound);
-      if (recorded.filesPending) await fetchFiles(deps, recorded.messageId);
+      if (reading.edit.inbound.files?.length) await fetchFiles(deps, recorded.messageId);
       return { kind: 'recorded', messageId: recorded.messageId, duplicate: recorded.duplicate };
     }
     case 'membership':

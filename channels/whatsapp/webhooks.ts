@@ -84,6 +84,8 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
       if (!from?.startsWith('whatsapp:') || !messageSid) {
         return reply.code(400).send({ error: 'not a WhatsApp message: From or MessageSid missing' });
       }
+      // A repeated delivery (Twilio's retry) fetches what is still pending again.
+      const files = inboundMediaOf(params);
       let recorded;
       try {
         recorded = await recordInboundMessage(deps.db, {
@@ -92,7 +94,7 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
           text: inboundText(params),
           providerMessageId: messageSid,
           receivedAt: deps.clock(),
-          files: inboundMediaOf(params),
+          files,
         });
       } catch (error) {
         if (error instanceof ChannelNotFound) return reply.code(404).send({ error: error.type });
@@ -102,7 +104,7 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
       }
       // The message and its media references are stored: now the bounded fetch (inbound/inbound-files.ts
       // says why here). A failure leaves the file pending for the server's retries, never the message.
-      if (recorded.filesPending && options.mediaFetcher) {
+      if (files.length > 0 && options.mediaFetcher) {
         await fetchInboundFiles(
           deps.db,
           { whatsapp: options.mediaFetcher },
