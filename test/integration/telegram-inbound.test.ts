@@ -10,6 +10,8 @@ import type { Recipient } from '../../domain/types';
 import { messagesOfSessions, sessionOfOperator } from '../../server/operators/queries';
 import { messageView, sessionView } from '../../server/operators/views';
 import { createWebhookServer } from '../../server/webhook-server';
+import { createWorkspaceServer, setOperatorPassword } from '../../server/workspace-server';
+import { cookieHeader, PASSWORD, startWorkspace } from '../support/workspace';
 import { countRows, createWorld, uniqueTelegramChatId, type World } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { refusalOf } from '../support/refusals';
@@ -226,6 +228,42 @@ test('photos, documents and voice are stored as files through getFile', async ()
   expect((await operatorMessage(messages[0]!.id)).attachments).toEqual([
     { filename: expect.stringMatching(/\.jpg$/), contentType: 'image/jpeg', size: photo.length },
   ]);
+
+  // Operators download it through the API, authorized like the rest; others cannot.
+  const workspace = await createWorkspaceServer({
+    db: harness.db,
+    client: harness.client,
+    taskQueue: harness.taskQueue,
+    log: () => undefined,
+  });
+  const other = await startWorkspace(harness);
+  try {
+    await setOperatorPassword(harness.db, world.online, PASSWORD);
+    const signIn = await workspace.inject({
+      method: 'POST',
+      url: '/api/sign-in',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ operatorId: world.online, password: PASSWORD }),
+    });
+    const cookie = cookieHeader(signIn);
+    const url = `/api/sessions/${messages[1]!.session_id}/messages/${messages[1]!.id}/files/0`;
+    const download = await workspace.inject({ method: 'GET', url, headers: { cookie } });
+    expect(download.statusCode).toBe(200);
+    expect(sha256(download.rawPayload)).toBe(sha256(pdf));
+    expect(download.headers['content-type']).toBe('application/pdf');
+    expect(download.headers['content-disposition']).toContain('attachment; filename="invoice-1042.pdf"');
+    expect(
+      (await workspace.inject({ method: 'GET', url: url.replace(/0$/, '1'), headers: { cookie } }))
+        .statusCode,
+    ).toBe(403);
+    expect((await workspace.inject({ method: 'GET', url })).statusCode).toBe(401);
+    // An operator of another live chat gets what a file that does not exist gets.
+    const stranger = await other.signIn(other.world.stranger);
+    expect((await other.call('GET', url, { cookie: stranger })).statusCode).toBe(403);
+  } finally {
+    await workspace.close();
+    await other.app.close();
+  }
 });
 
 test('a button press (callback_query) is recorded with its data and answered', async () => {
