@@ -12,7 +12,7 @@ import {
 } from '../db/record-process-message';
 import { getSession } from '../db/sessions';
 import { loadSendContext, type SendContext } from '../db/send-context';
-import { isKnownTelegramChat } from '../db/telegram-chats';
+import { telegramChatState } from '../db/telegram-chats';
 import { channelRules } from '../domain/channels';
 import {
   ChannelCannotInitiate,
@@ -23,6 +23,7 @@ import {
   NotAllowedAuthor,
   SessionClosed,
   SessionNotFound,
+  TelegramChatBlocked,
   TelegramChatUnknown,
 } from '../domain/errors';
 import { parseSendLiveChatMessageInput } from '../domain/inputs';
@@ -192,6 +193,12 @@ async function sessionChoice(
     }
     if (session.state === 'closed') throw new SessionClosed({ sessionId: session.id });
     if (!context.channel) throw new Error(`session ${session.id} has no channel`);
+    if (channelRules(context.channel.kind).requiresKnownChat) {
+      const account = await db('sessions').where({ id: session.id }).first<{ account: string }>('account');
+      if (account && (await telegramChatState(db, context.channel.id, account.account)) === 'blocked') {
+        throw new TelegramChatBlocked({ chatId: account.account, channelId: context.channel.id });
+      }
+    }
     return { channel: context.channel, choice: { sessionId: session.id } };
   }
   if (input.channelId === undefined) {
@@ -208,11 +215,25 @@ async function sessionChoice(
   const recipient = await resolveAccount(lookupsFrom(db, context), liveChat, channel, to);
   const rules = channelRules(channel.kind);
   if (rules.requiresKnownChat) {
-    const known =
+    // Rule 9, and a chat that blocked the bot since: refused here, before the provider is asked.
+    const blocked = context.blockedTelegramChats.find((c) => c.chatId === recipient.account);
+    const state =
       'contactId' in to
-        ? context.knownTelegramChats.includes(recipient.account)
-        : await isKnownTelegramChat(db, channel.id, recipient.account);
-    if (!known) throw new TelegramChatUnknown({ chatId: recipient.account, channelId: channel.id });
+        ? blocked
+          ? 'blocked'
+          : context.knownTelegramChats.includes(recipient.account)
+            ? 'known'
+            : 'unknown'
+        : await telegramChatState(db, channel.id, recipient.account);
+    if (state === 'unknown')
+      throw new TelegramChatUnknown({ chatId: recipient.account, channelId: channel.id });
+    if (state === 'blocked') {
+      throw new TelegramChatBlocked({
+        chatId: recipient.account,
+        channelId: channel.id,
+        ...(blocked ? { blockedAt: new Date(blocked.blockedAt).toISOString() } : {}),
+      });
+    }
   }
   const exclusive = rules.openSessionPolicy === 'one-per-account';
   return {

@@ -5,7 +5,7 @@ import { getChannel, getLiveChat, getMembership, getOperator } from '../db/live-
 import { findByIdempotencyKey, insertOperatorMessage } from '../db/messages';
 import type { ChannelRow, LiveChatRow, SessionRow } from '../db/rows';
 import { findOpenSession, findSessionByIdempotencyKey, insertSession } from '../db/sessions';
-import { isKnownTelegramChat } from '../db/telegram-chats';
+import { telegramChatState } from '../db/telegram-chats';
 import { channelRules, normaliseAccount } from '../domain/channels';
 import {
   ChannelCannotInitiate,
@@ -15,6 +15,7 @@ import {
   OperatorNotFound,
   OperatorOffline,
   SessionAlreadyOpen,
+  TelegramChatBlocked,
   TelegramChatUnknown,
 } from '../domain/errors';
 import { parseInitiateSessionInput } from '../domain/inputs';
@@ -78,8 +79,13 @@ export async function startOperatorSession(
 
     const to = await customerRecipient(trx, liveChat, input.customer);
     const recipient = await resolveAccount(databaseLookups(trx), liveChat, channel, to);
-    if (rules.requiresKnownChat && !(await isKnownTelegramChat(trx, channel.id, recipient.account))) {
-      throw new TelegramChatUnknown({ chatId: recipient.account, channelId: channel.id });
+    if (rules.requiresKnownChat) {
+      const state = await telegramChatState(trx, channel.id, recipient.account);
+      if (state === 'unknown')
+        throw new TelegramChatUnknown({ chatId: recipient.account, channelId: channel.id });
+      // Before the provider, and before anything is written: the person blocked the bot.
+      if (state === 'blocked')
+        throw new TelegramChatBlocked({ chatId: recipient.account, channelId: channel.id });
     }
 
     const exclusive = rules.openSessionPolicy === 'one-per-account';

@@ -1,9 +1,29 @@
 import type { ProviderConfig } from '../config/providers';
-import type { ChannelAdapters } from './adapter';
+import { CHANNEL_KINDS } from '../domain/channels';
+import type { ChannelKind } from '../domain/types';
+import type { ChannelAdapter, ChannelAdapters } from './adapter';
 import { createEmailAdapter } from './email';
 import { createLiveChatWidgetAdapter } from './livechat';
-import { createTelegramAdapter } from './telegram';
-import { createWhatsAppAdapter } from './whatsapp';
+import { telegramAdapterFrom } from './telegram/config';
+import { whatsappAdapterFrom } from './whatsapp/config';
+
+/**
+ * How the worker builds each kind's adapter from its environment: one entry per kind of the channel
+ * table (the compiler asks for a new kind's), each the kind folder's own function; undefined when
+ * the kind's provider is not configured.
+ */
+const ADAPTER_FROM_CONFIG: {
+  readonly [K in ChannelKind]: (config: ProviderConfig) => ChannelAdapter | undefined;
+} = {
+  email: (config) =>
+    config.SMTP_URL
+      ? createEmailAdapter({ smtpUrl: config.SMTP_URL, poolMax: config.SMTP_POOL_MAX })
+      : undefined,
+  whatsapp: whatsappAdapterFrom,
+  telegram: telegramAdapterFrom,
+  // The widget needs no provider: its visitors read the history from our server.
+  livechat: () => createLiveChatWidgetAdapter(),
+};
 
 export interface ConfiguredChannels {
   adapters: ChannelAdapters;
@@ -15,31 +35,16 @@ export interface ConfiguredChannels {
 
 /**
  * The real provider adapters for every kind whose provider the worker's environment configures.
- * Adding a kind (Viber, a custom messenger) means one more adapter module and one more line here.
+ * Adding a kind (Viber, a custom messenger) means its row in the channel table, its folder, and its
+ * entry above.
  */
 export function createChannelAdapters(config: ProviderConfig): ConfiguredChannels {
-  // The widget needs no provider: its visitors read the history from our server.
-  const adapters: ChannelAdapters = { livechat: createLiveChatWidgetAdapter() };
-  if (config.SMTP_URL)
-    adapters.email = createEmailAdapter({ smtpUrl: config.SMTP_URL, poolMax: config.SMTP_POOL_MAX });
-  if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN) {
-    adapters.whatsapp = createWhatsAppAdapter({
-      accountSid: config.TWILIO_ACCOUNT_SID,
-      authToken: config.TWILIO_AUTH_TOKEN,
-      ...(config.TWILIO_API_URL ? { apiUrl: config.TWILIO_API_URL } : {}),
-      ...(config.WEBHOOK_BASE_URL ? { statusCallbackUrl: config.WEBHOOK_BASE_URL } : {}),
-      ...(config.WEBHOOK_BASE_URL && config.MEDIA_URL_SECRET
-        ? { media: { baseUrl: config.WEBHOOK_BASE_URL, secret: config.MEDIA_URL_SECRET } }
-        : {}),
-    });
+  const adapters: ChannelAdapters = {};
+  for (const kind of CHANNEL_KINDS) {
+    const adapter = ADAPTER_FROM_CONFIG[kind](config);
+    if (adapter) adapters[kind] = adapter;
   }
-  if (config.TELEGRAM_BOT_TOKEN) {
-    adapters.telegram = createTelegramAdapter({
-      botToken: config.TELEGRAM_BOT_TOKEN,
-      ...(config.TELEGRAM_API_URL ? { apiUrl: config.TELEGRAM_API_URL } : {}),
-    });
-  }
-  const unconfigured = (['email', 'whatsapp', 'telegram'] as const).filter((kind) => !adapters[kind]);
+  const unconfigured = CHANNEL_KINDS.filter((kind) => !adapters[kind]);
   return {
     adapters,
     unconfigured,

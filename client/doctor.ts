@@ -10,7 +10,7 @@ import { loadConfig, DEFAULT_DATABASE_URL, type Config } from '../config/environ
 import { loadProviderConfig, type ProviderConfig } from '../config/providers';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { createDb, type Db } from '../db/knex';
-import { telegramChannelIdFor } from '../inbound/telegram-polling';
+import { telegramChannelIdFor } from '../channels/telegram/polling';
 import { describeDatabaseUrl } from './connections';
 import { migrationStatus } from './migrations';
 import {

@@ -3,8 +3,8 @@ import { getContact } from '../db/contacts';
 import { sessionHistory, sessionsHistory, type HistoryEntry } from '../db/messages';
 import type { ContactRow, SessionRow } from '../db/rows';
 import { getSession, sessionsOfAccounts, sessionsOfContact } from '../db/sessions';
-import { normaliseAccount } from '../domain/channels';
-import type { AccountKind, AccountValue } from '../domain/types';
+import { ACCOUNT_KINDS, normaliseAccount } from '../domain/channels';
+import type { AccountValue } from '../domain/types';
 
 export interface SessionHistory {
   session: SessionRow;
@@ -44,8 +44,6 @@ export async function getContactHistory(db: Knex, contactId: string): Promise<Co
   if (!contact) return undefined;
   return { contact, sessions: await withMessages(db, await sessionsOfContact(db, contactId)) };
 }
-
-const ACCOUNT_KINDS: readonly AccountKind[] = ['phone', 'email', 'telegram'];
 
 /**
  * Every session with an account, open and closed, newest first, with their messages. A `{kind, value}`

@@ -12,7 +12,7 @@ import type Response from 'twilio/lib/http/response';
 import { senderOf } from '../channels/email';
 import type { ProviderConfig } from '../config/providers';
 import { secretsOf } from '../config/providers';
-import { telegramWebhookUrl } from '../inbound/telegram-polling';
+import { telegramWebhookUrl } from '../channels/telegram/polling';
 
 /** How long one check may take before it counts as failed. */
 export const CHECK_TIMEOUT_MS = 10_000;

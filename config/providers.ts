@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { telegramConfigShape, telegramSecrets } from '../channels/telegram/config';
+import { whatsappConfigShape, whatsappSecrets } from '../channels/whatsapp/config';
 import { ConfigError } from './environment';
 
 const optionalUrl = z.url().optional();
@@ -14,14 +16,9 @@ const perSecond = z.coerce.number().positive().max(10_000);
 const ProviderConfigSchema = z.object({
   SMTP_URL: optionalUrl,
   SMTP_POOL_MAX: z.coerce.number().int().min(1).max(50).default(5),
-  TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
-  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
-  TWILIO_API_URL: optionalUrl,
-  TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
-  TELEGRAM_API_URL: optionalUrl,
-  TELEGRAM_WEBHOOK_SECRET: z.string().min(1).optional(),
-  /** The Telegram channel the bot's updates go to; default: the only telegram channel configured. */
-  TELEGRAM_CHANNEL_ID: z.string().min(1).optional(),
+  // Each messenger's own variables, from its folder.
+  ...whatsappConfigShape,
+  ...telegramConfigShape,
   /** Shared secret the inbound-mail webhook requires (header x-livechat-webhook-secret). */
   EMAIL_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Public base URL of our webhook server: Twilio posts status callbacks there. */
@@ -36,8 +33,6 @@ const ProviderConfigSchema = z.object({
   WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
   /** Dispatches per second per channel kind, held by Temporal across all workers. */
   EMAIL_RATE_LIMIT: perSecond.default(50),
-  WHATSAPP_RATE_LIMIT: perSecond.default(80),
-  TELEGRAM_RATE_LIMIT: perSecond.default(30),
 });
 
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
@@ -59,9 +54,8 @@ export function loadProviderConfig(env: NodeJS.ProcessEnv = process.env): Provid
 /** Every configured secret, for tests and log scrubbing that must never find them anywhere. */
 export function secretsOf(config: ProviderConfig): string[] {
   const secrets = [
-    config.TWILIO_AUTH_TOKEN,
-    config.TELEGRAM_BOT_TOKEN,
-    config.TELEGRAM_WEBHOOK_SECRET,
+    ...whatsappSecrets(config),
+    ...telegramSecrets(config),
     config.EMAIL_WEBHOOK_SECRET,
     config.MEDIA_URL_SECRET,
   ];

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { senderOf } from '../channels/email';
-import { normaliseAccount } from '../domain/channels';
+import { ACCOUNT_KINDS, normaliseAccount } from '../domain/channels';
 import { normaliseEmail } from '../domain/email';
 import { InvalidInput } from '../domain/errors';
 import { CLOCK_TIME, isTimeZone } from '../domain/quiet-hours';
@@ -130,7 +130,7 @@ export const LiveChatsConfigSchema = z.strictObject({
           .array(
             z.strictObject({
               field: z.string().default('accounts'),
-              kind: z.enum(['phone', 'email', 'telegram']),
+              kind: z.enum(ACCOUNT_KINDS),
               value: z.string(),
             }),
           )

@@ -16,7 +16,7 @@ export type NewMessage = Pick<
   | 'subject'
   | 'idempotency_key'
 > &
-  Partial<Pick<MessageRow, 'status' | 'provider_message_id'>>;
+  Partial<Pick<MessageRow, 'status' | 'provider_message_id' | 'inbound_kind' | 'edited_at'>>;
 
 /** The idempotency key of an operator's reply: its own prefix, so it equals no other kind of key. */
 export const operatorReplyKey = (key: string): string => `operator-reply:${key}`;
@@ -106,7 +106,16 @@ export function sessionsHistory(db: Knex, sessionIds: readonly string[]): Promis
  */
 export async function applyDeliveryStatus(
   db: Knex,
-  report: { channelId: string; providerMessageId: string; status: DeliveryStatus; reason?: string; at: Date },
+  report: {
+    channelId: string;
+    providerMessageId: string;
+    status: DeliveryStatus;
+    reason?: string;
+    /** What the provider said with it (Twilio's ChannelStatusMessage), kept for operators. */
+    providerStatusMessage?: string;
+    providerErrorCode?: string;
+    at: Date;
+  },
 ): Promise<boolean> {
   const updated = await db('messages')
     .where({ provider_message_id: report.providerMessageId, direction: 'outbound' })
@@ -115,6 +124,10 @@ export async function applyDeliveryStatus(
     .update({
       status: report.status,
       failure_reason: report.status === 'failed' ? (report.reason ?? 'refused by the provider') : null,
+      ...(report.providerStatusMessage !== undefined
+        ? { provider_status_message: report.providerStatusMessage }
+        : {}),
+      ...(report.providerErrorCode !== undefined ? { provider_error_code: report.providerErrorCode } : {}),
       updated_at: report.at,
     });
   return updated > 0;

@@ -111,6 +111,32 @@ export interface MessageRow {
   sent_at: Date | null;
   /** A scheduled message: not sent before this time. */
   scheduled_for: Date | null;
+  /** When the customer last edited it (its earlier texts are in message_versions). */
+  edited_at: Date | null;
+  /** An inbound message that is not written text: `button` (a Telegram button press). */
+  inbound_kind: InboundKind | null;
+  /** What the provider last said about an outbound message (Twilio's ChannelStatusMessage). */
+  provider_status_message: string | null;
+  /** The provider's error code with its last report (Twilio's ErrorCode). */
+  provider_error_code: string | null;
+}
+
+export type InboundKind = 'button';
+
+/** A file a customer's message carries, as the provider named it, until it is fetched and stored. */
+export interface InboundFileRow {
+  message_id: string;
+  position: number;
+  /** A Twilio MediaUrl, a Telegram file_id. */
+  source: string;
+  content_type: string | null;
+  filename: string | null;
+  declared_size: string | number | null;
+  state: 'pending' | 'stored' | 'failed';
+  attempts: number;
+  next_attempt_at: Date;
+  failure_reason: string | null;
+  stored_at: Date | null;
 }
 
 export interface BulkRunRow {

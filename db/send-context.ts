@@ -20,6 +20,8 @@ export interface SendContext {
   fields: Pick<ContactFieldRow, 'field' | 'type' | 'kind' | 'value'>[];
   /** The contact's Telegram chat ids that have written to the channel's bot (rule 9). */
   knownTelegramChats: string[];
+  /** Those of them that blocked the bot since (and when). */
+  blockedTelegramChats: { chatId: string; blockedAt: string }[];
 }
 
 export interface SendContextQuery {
@@ -59,7 +61,12 @@ export async function loadSendContext(db: Knex, q: SendContextQuery): Promise<Se
       (select coalesce(jsonb_agg(t.chat_id), '[]'::jsonb) from telegram_chats t
         where t.channel_id = ${channelOf}
           and t.chat_id in (select value from contact_fields where contact_id = :contactId and kind = 'telegram'))
-        as "knownTelegramChats"`,
+        as "knownTelegramChats",
+      (select coalesce(jsonb_agg(jsonb_build_object('chatId', t.chat_id, 'blockedAt', t.blocked_at)), '[]'::jsonb)
+         from telegram_chats t
+        where t.channel_id = ${channelOf} and t.blocked_at is not null
+          and t.chat_id in (select value from contact_fields where contact_id = :contactId and kind = 'telegram'))
+        as "blockedTelegramChats"`,
     {
       idempotencyKey: q.idempotencyKey,
       liveChatId: q.liveChatId,

@@ -20,7 +20,7 @@ import { startSandbox, type Sandbox } from './sandbox/start-sandbox';
 import { setOperatorPassword } from '../server/operators/passwords';
 import { registerWorkspace } from '../server/operators/plugin';
 import { createWebhookServer } from '../server/webhook-server';
-import { twilioWebhookRoutes } from '../server/webhooks/twilio';
+import { twilioWebhookRoutes } from '../channels/whatsapp';
 import { orderReadyNotification, orderReadySignal } from './workflows';
 
 /** Every demo operator's password: the demo runs on loopback only, with made-up people. */

@@ -111,6 +111,17 @@ const ACCOUNT_NORMALISERS: Record<AccountKind, (raw: string) => string> = {
   telegram: normaliseTelegramChatId,
 };
 
+/** Every account kind, from the table above (for input schemas and look-ups by every kind). */
+export const ACCOUNT_KINDS = Object.freeze(
+  Object.keys(ACCOUNT_NORMALISERS),
+) as readonly AccountKind[] as readonly [AccountKind, ...AccountKind[]];
+
+/** The channel kinds as a non-empty tuple, for `z.enum`. */
+export const CHANNEL_KIND_LIST = CHANNEL_KINDS as readonly ChannelKind[] as readonly [
+  ChannelKind,
+  ...ChannelKind[],
+];
+
 /** The canonical form of an account value of a given kind (e.g. a contact's Account field). */
 export function normaliseAccount(kind: AccountKind, raw: string): string {
   return ACCOUNT_NORMALISERS[kind](raw);

@@ -228,6 +228,15 @@ export const TelegramChatUnknown = defineError('TelegramChatUnknown', {
 });
 export type TelegramChatUnknown = InstanceType<typeof TelegramChatUnknown>;
 
+export const TelegramChatBlocked = defineError('TelegramChatBlocked', {
+  status: 422,
+  title: 'This person has blocked the bot.',
+  message: (d: { chatId: string; channelId?: string; blockedAt?: string }) =>
+    `Telegram chat ${quote(d.chatId)} has blocked this bot${d.blockedAt ? ` (since ${d.blockedAt})` : ''}, ` +
+    'so nothing can be sent to it. It is unblocked when the person writes to the bot again.',
+});
+export type TelegramChatBlocked = InstanceType<typeof TelegramChatBlocked>;
+
 type SessionAlreadyOpenDetails = {
   sessionId: string;
   sessionName?: string;
@@ -576,6 +585,7 @@ export const LIVE_CHAT_ERRORS = {
   InvalidPhoneNumber,
   InvalidEmail,
   TelegramChatUnknown,
+  TelegramChatBlocked,
   SessionAlreadyOpen,
   ChannelCannotInitiate,
   LiveChatNotFound,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNT_KINDS } from './channels';
 import { InvalidInput } from './errors';
 import { MAX_FILENAME_LENGTH } from './attachments';
 import type {
@@ -125,7 +126,7 @@ export function parseSendLiveChatMessageInput(raw: unknown): SendLiveChatMessage
 }
 
 const AccountValueSchema = z.strictObject({
-  kind: z.enum(['phone', 'email', 'telegram']),
+  kind: z.enum(ACCOUNT_KINDS),
   value: z.string().min(1).max(320),
 });
 

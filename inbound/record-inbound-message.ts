@@ -9,6 +9,8 @@ import { rememberTelegramChat } from '../db/telegram-chats';
 import { channelRules } from '../domain/channels';
 import { ChannelNotFound } from '../domain/errors';
 import { validateSubject } from '../domain/limits';
+import type { InboundKind } from '../db/rows';
+import { insertInboundFiles, type InboundFileRef } from './inbound-files';
 
 /** A customer's message as a provider delivered it (webhook, long polling, inbound mail). */
 export interface InboundMessage {
@@ -24,6 +26,12 @@ export interface InboundMessage {
   /** Telegram: who wrote, remembered with their chat so operators may write to them later (rule 9). */
   sender?: { username?: string; displayName?: string };
   receivedAt: Date;
+  /** Files the message carries, as the provider named them: fetched after it is recorded. */
+  files?: InboundFileRef[];
+  /** Not written text: `button` (a Telegram button press, its data as the text). */
+  kind?: InboundKind;
+  /** The customer edited it before we first saw it (Telegram: an edit of a message we never got). */
+  editedAt?: Date;
 }
 
 export interface RecordedInbound {
@@ -73,8 +81,11 @@ export async function recordInboundMessage(db: Knex, inbound: InboundMessage): P
       idempotency_key: key,
       status: 'delivered',
       provider_message_id: inbound.providerMessageId,
+      ...(inbound.kind ? { inbound_kind: inbound.kind } : {}),
+      ...(inbound.editedAt ? { edited_at: inbound.editedAt } : {}),
     });
     if (!message) throw new Error(`inbound message ${key} was recorded concurrently; retry to read it`);
+    await insertInboundFiles(trx, message.id, inbound.files ?? []);
     await recordCustomerActivity(trx, session.id, inbound.receivedAt);
     return { sessionId: session.id, messageId: message.id, duplicate: false };
   });

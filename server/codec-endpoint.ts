@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { secretChecker } from '../infra/secret-check';
 
 export interface CodecEndpointOptions {
   codec: PayloadCodec;
@@ -37,15 +37,13 @@ const toJson = (payload: Payload): JsonPayload => ({
   data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
 });
 
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
 /**
  * Temporal's remote codec endpoint (`POST /encode`, `POST /decode`), so Temporal UI and
  * `temporal workflow show --codec-endpoint` show the decrypted payloads to whoever runs this
  * with the keys. Browsers reach it from the allowed origins only (CORS, preflight answered).
  */
 export function registerCodecEndpoint(app: FastifyInstance, options: CodecEndpointOptions): void {
-  const expected = options.authorization === undefined ? undefined : digest(options.authorization);
+  const expected = options.authorization ? secretChecker(options.authorization) : undefined;
 
   const cors = (request: FastifyRequest, reply: FastifyReply): void => {
     const origin = request.headers.origin;
@@ -58,8 +56,7 @@ export function registerCodecEndpoint(app: FastifyInstance, options: CodecEndpoi
 
   const authorized = (request: FastifyRequest): boolean => {
     if (!expected) return true;
-    const given = request.headers.authorization;
-    return typeof given === 'string' && timingSafeEqual(digest(given), expected);
+    return expected(request.headers.authorization);
   };
 
   // `/decode` for Temporal UI; `/{namespace}/decode` too, for the CLI's templated --codec-endpoint.

@@ -22,8 +22,9 @@ import { startTelegramInbound } from './telegram-inbound';
 import { mediaRoutes } from './media';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
 import { emailWebhookRoutes } from './webhooks/email';
-import { telegramWebhookRoutes } from './webhooks/telegram';
-import { twilioWebhookRoutes } from './webhooks/twilio';
+import { telegramFileFetcher, telegramWebhookRoutes } from '../channels/telegram';
+import { twilioMediaFetcher, twilioWebhookRoutes } from '../channels/whatsapp';
+import { retryInboundFiles, type InboundFileFetchers } from '../inbound/inbound-files';
 
 async function run(logger: Logger): Promise<void> {
   const config = loadConfig();
@@ -36,16 +37,43 @@ async function run(logger: Logger): Promise<void> {
   console.log(`connecting to ${temporal.summary}`);
   const connection = await Connection.connect(temporal.client);
   const routes: WebhookRoutes[] = [];
+  // Customers' files: fetched by the webhooks once the message is stored, and retried from here.
+  const fetchers: InboundFileFetchers = {};
+  if (providers.TWILIO_ACCOUNT_SID && providers.TWILIO_AUTH_TOKEN) {
+    fetchers.whatsapp = twilioMediaFetcher({
+      accountSid: providers.TWILIO_ACCOUNT_SID,
+      authToken: providers.TWILIO_AUTH_TOKEN,
+      ...(providers.TWILIO_API_URL ? { apiUrl: providers.TWILIO_API_URL } : {}),
+    });
+  }
+  if (providers.TELEGRAM_BOT_TOKEN) {
+    fetchers.telegram = telegramFileFetcher({
+      botToken: providers.TELEGRAM_BOT_TOKEN,
+      ...(providers.TELEGRAM_API_URL ? { apiUrl: providers.TELEGRAM_API_URL } : {}),
+    });
+  }
+  const report = (error: unknown) =>
+    console.error(`inbound: ${error instanceof Error ? `${error.name}: ${error.message}` : 'failed'}`);
   if (providers.TWILIO_AUTH_TOKEN && providers.WEBHOOK_BASE_URL) {
     routes.push(
       twilioWebhookRoutes({
         authToken: providers.TWILIO_AUTH_TOKEN,
         publicBaseUrl: providers.WEBHOOK_BASE_URL,
+        ...(fetchers.whatsapp ? { mediaFetcher: fetchers.whatsapp } : {}),
+        onError: report,
       }),
     );
   }
-  if (providers.TELEGRAM_WEBHOOK_SECRET)
-    routes.push(telegramWebhookRoutes({ secretToken: providers.TELEGRAM_WEBHOOK_SECRET }));
+  if (providers.TELEGRAM_WEBHOOK_SECRET) {
+    routes.push(
+      telegramWebhookRoutes({
+        secretToken: providers.TELEGRAM_WEBHOOK_SECRET,
+        ...(providers.TELEGRAM_BOT_TOKEN ? { botToken: providers.TELEGRAM_BOT_TOKEN } : {}),
+        ...(providers.TELEGRAM_API_URL ? { apiUrl: providers.TELEGRAM_API_URL } : {}),
+        onError: report,
+      }),
+    );
+  }
   if (providers.EMAIL_WEBHOOK_SECRET)
     routes.push(emailWebhookRoutes({ secret: providers.EMAIL_WEBHOOK_SECRET }));
   const providerCount = routes.length;
@@ -74,8 +102,10 @@ async function run(logger: Logger): Promise<void> {
     `workspace and webhooks listening on ${url} (${providerCount} provider(s) mounted${providers.MEDIA_URL_SECRET ? ', media URLs served' : ''})`,
   );
   const telegram = await startTelegramInbound({ db, providers, log: console });
+  const retries = retryInboundFiles(db, fetchers, { onError: report });
   const stop = async () => {
     await telegram.stop();
+    await retries.stop();
     await app.close();
     await connection.close();
     await db.destroy();

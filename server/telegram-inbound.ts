@@ -15,7 +15,7 @@ import {
   startLeasedTelegramPolling,
   telegramChannelIdFor,
   telegramWebhookUrl,
-} from '../inbound/telegram-polling';
+} from '../channels/telegram/polling';
 
 export interface TelegramInbound {
   mode: 'webhook' | 'polling' | 'off';

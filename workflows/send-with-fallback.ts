@@ -13,6 +13,7 @@ const TRY_NEXT = new Set([
   'InvalidPhoneNumber',
   'InvalidEmail',
   'TelegramChatUnknown',
+  'TelegramChatBlocked',
   'ChannelCannotInitiate',
 ]);
 const MAX_CHANNELS = 5;

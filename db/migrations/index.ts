@@ -5,6 +5,7 @@ import * as dispatchUncertainty from './003-dispatch-uncertainty';
 import * as bulkNotifications from './004-bulk-notifications';
 import * as attachments from './005-attachments';
 import * as scheduledSends from './006-scheduled-sends';
+import * as inboundKeptWhole from './008-inbound-kept-whole';
 import * as telegramPollLease from './009-telegram-poll-lease';
 
 interface Migration {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-bulk-notifications': bulkNotifications,
   '005-attachments': attachments,
   '006-scheduled-sends': scheduledSends,
+  '008-inbound-kept-whole': inboundKeptWhole,
   '009-telegram-poll-lease': telegramPollLease,
 };
 

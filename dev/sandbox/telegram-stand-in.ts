@@ -52,7 +52,8 @@ export interface TelegramUser {
 
 export interface TelegramChat {
   id: number;
-  type: 'private' | 'group';
+  /** Absent only when a test plays a gateway that drops it (`customerWrites` with `chatWithoutType`). */
+  type?: 'private' | 'group';
   title?: string;
   first_name?: string;
   last_name?: string;
@@ -66,12 +67,46 @@ export interface TelegramMessage {
   from: TelegramUser;
   text?: string;
   caption?: string;
-  document?: { file_id: string; file_unique_id: string; file_name?: string; file_size?: number };
+  document?: TelegramFile & { file_name?: string; mime_type?: string };
+  photo?: (TelegramFile & { width: number; height: number })[];
+  voice?: TelegramFile & { duration: number; mime_type?: string };
+  edit_date?: number;
 }
 
+export interface TelegramFile {
+  file_id: string;
+  file_unique_id: string;
+  file_size?: number;
+}
+
+/** One update as the Bot API sends it: exactly one of the optional fields is set. */
 export interface TelegramUpdate {
   update_id: number;
-  message: TelegramMessage;
+  message?: TelegramMessage;
+  edited_message?: TelegramMessage;
+  my_chat_member?: {
+    chat: TelegramChat;
+    from: TelegramUser;
+    date: number;
+    old_chat_member: { status: string; user: TelegramUser };
+    new_chat_member: { status: string; user: TelegramUser };
+  };
+  callback_query?: {
+    id: string;
+    from: TelegramUser;
+    message?: TelegramMessage;
+    chat_instance: string;
+    data?: string;
+  };
+}
+
+/** A file a customer sends (`customerSendsFile`). */
+export interface CustomerFile {
+  kind: 'photo' | 'document' | 'voice';
+  content: Buffer;
+  fileName?: string;
+  mimeType?: string;
+  caption?: string;
 }
 
 /** What the bot sent, as the stand-in accepted it. */
@@ -107,7 +142,7 @@ export interface WebhookDelivery {
 }
 
 export interface CustomerWriteResult {
-  update: TelegramUpdate;
+  update: TelegramUpdate & { message: TelegramMessage };
   /** When a webhook is set: how it answered this update (undefined if an earlier one is still stuck). */
   webhookStatus?: number;
 }
@@ -154,6 +189,10 @@ export class TelegramStandIn {
   readonly sent: SentTelegramMessage[] = [];
   readonly calls: TelegramApiCall[] = [];
   readonly webhookDeliveries: WebhookDelivery[] = [];
+  /** The callback query ids the bot answered (answerCallbackQuery). */
+  readonly answeredCallbacks: string[] = [];
+  /** Downloads of files at /file/bot<token>/<path>, with the status answered. */
+  readonly fileDownloads: { path: string; status: number }[] = [];
   webhook: { url: string; secretToken?: string } | undefined;
 
   private readonly token: string;
@@ -161,6 +200,8 @@ export class TelegramStandIn {
   private readonly rateLimitRetryAfter: number;
   private readonly bot: TelegramUser & { username: string };
   private readonly chats = new Map<string, ChatState>();
+  /** Files customers sent, by file_id, with the path getFile gives for them. */
+  private readonly files = new Map<string, { content: Buffer; path: string; uniqueId: string }>();
   /** Updates not yet confirmed (getUpdates offset) or not yet accepted by the webhook. */
   private pending: TelegramUpdate[] = [];
   private lastUpdateId = 100_000;
@@ -209,20 +250,173 @@ export class TelegramStandIn {
   async customerWrites(
     chatId: string | number,
     text: string,
-    from: { id?: number; first_name?: string; last_name?: string; username?: string } = {},
+    from: {
+      id?: number;
+      first_name?: string;
+      last_name?: string;
+      username?: string;
+      /** Sends the chat without its `type`, as some gateways do. */
+      chatWithoutType?: boolean;
+    } = {},
   ): Promise<CustomerWriteResult> {
     const state = this.chatState(chatId, from);
-    state.lastMessageId += 1;
-    const update: TelegramUpdate = {
-      update_id: ++this.lastUpdateId,
-      message: {
-        message_id: state.lastMessageId,
-        date: Math.floor(this.now() / 1000),
+    const message = this.newCustomerMessage(state, { text });
+    if (from.chatWithoutType) {
+      const { type: _type, ...chat } = message.chat;
+      message.chat = chat;
+    }
+    return this.deliver({ message }) as Promise<CustomerWriteResult>;
+  }
+
+  /** A person sends a photo, a document or a voice note: downloadable through getFile, as on Telegram. */
+  async customerSendsFile(chatId: string | number, file: CustomerFile): Promise<CustomerWriteResult> {
+    const state = this.chatState(chatId, {});
+    const fileId = `AgAC${createHash('sha256').update(file.content).update(String(this.files.size)).digest('hex').slice(0, 24)}`;
+    const uniqueId = `AQAD${this.files.size + 1}`;
+    const folder = file.kind === 'photo' ? 'photos' : file.kind === 'voice' ? 'voice' : 'documents';
+    const ext =
+      file.kind === 'photo'
+        ? 'jpg'
+        : file.kind === 'voice'
+          ? 'oga'
+          : (file.fileName?.split('.').at(-1) ?? 'bin');
+    this.files.set(fileId, {
+      content: file.content,
+      path: `${folder}/file_${this.files.size}.${ext}`,
+      uniqueId,
+    });
+    const base = { file_id: fileId, file_unique_id: uniqueId, file_size: file.content.length };
+    const content: Partial<TelegramMessage> =
+      file.kind === 'photo'
+        ? {
+            // Telegram lists a photo's sizes smallest first; the stand-in's thumbnail is not a real file.
+            photo: [
+              {
+                file_id: `${fileId}-thumb`,
+                file_unique_id: `${uniqueId}-thumb`,
+                file_size: 100,
+                width: 90,
+                height: 90,
+              },
+              { ...base, width: 1280, height: 960 },
+            ],
+          }
+        : file.kind === 'voice'
+          ? { voice: { ...base, duration: 3, mime_type: file.mimeType ?? 'audio/ogg' } }
+          : {
+              document: {
+                ...base,
+                ...(file.fileName ? { file_name: file.fileName } : {}),
+                ...(file.mimeType ? { mime_type: file.mimeType } : {}),
+              },
+            };
+    const message = this.newCustomerMessage(state, {
+      ...content,
+      ...(file.caption !== undefined ? { caption: file.caption } : {}),
+    });
+    return this.deliver({ message }) as Promise<CustomerWriteResult>;
+  }
+
+  /** The person edits a message they sent: an `edited_message` update with the new text. */
+  async customerEdits(
+    chatId: string | number,
+    messageId: number,
+    text: string,
+  ): Promise<{ update: TelegramUpdate; webhookStatus?: number }> {
+    const state = this.chatState(chatId, {});
+    const now = Math.floor(this.now() / 1000);
+    return this.deliver({
+      edited_message: {
+        message_id: messageId,
+        date: now - 60,
+        edit_date: now,
         chat: state.chat,
         from: state.user,
         text,
       },
+    });
+  }
+
+  /**
+   * The person blocks the bot: sends to them answer 403, and a `my_chat_member` update (status
+   * `kicked`) goes out, as Telegram sends one. `unblocks` is the reverse (`member`).
+   */
+  async customerBlocksBot(
+    chatId: string | number,
+  ): Promise<{ update: TelegramUpdate; webhookStatus?: number }> {
+    const state = this.chatState(chatId, {});
+    state.blocked = true;
+    return this.deliver({ my_chat_member: this.membership(state, 'member', 'kicked') });
+  }
+
+  async customerUnblocksBot(
+    chatId: string | number,
+  ): Promise<{ update: TelegramUpdate; webhookStatus?: number }> {
+    const state = this.chatState(chatId, {});
+    state.blocked = false;
+    return this.deliver({ my_chat_member: this.membership(state, 'kicked', 'member') });
+  }
+
+  /** The person presses an inline-keyboard button with this callback data under one of the bot's messages. */
+  async customerPresses(
+    chatId: string | number,
+    data: string,
+    underMessageId?: number,
+  ): Promise<{ update: TelegramUpdate; webhookStatus?: number; queryId: string }> {
+    const state = this.chatState(chatId, {});
+    const queryId = String(4_000_000_000_000 + this.lastUpdateId);
+    const result = await this.deliver({
+      callback_query: {
+        id: queryId,
+        from: state.user,
+        chat_instance: `ci-${state.chat.id}`,
+        data,
+        ...(underMessageId !== undefined
+          ? {
+              message: {
+                message_id: underMessageId,
+                date: Math.floor(this.now() / 1000),
+                chat: state.chat,
+                from: this.bot,
+                text: '(the message with the buttons)',
+              },
+            }
+          : {}),
+      },
+    });
+    return { ...result, queryId };
+  }
+
+  private newCustomerMessage(state: ChatState, content: Partial<TelegramMessage>): TelegramMessage {
+    state.lastMessageId += 1;
+    return {
+      message_id: state.lastMessageId,
+      date: Math.floor(this.now() / 1000),
+      chat: { ...state.chat },
+      from: state.user,
+      ...content,
     };
+  }
+
+  private membership(
+    state: ChatState,
+    from: string,
+    to: string,
+  ): NonNullable<TelegramUpdate['my_chat_member']> {
+    return {
+      chat: state.chat,
+      from: state.user,
+      date: Math.floor(this.now() / 1000),
+      old_chat_member: { status: from, user: this.bot },
+      new_chat_member: { status: to, user: this.bot },
+    };
+  }
+
+  /** Queues one update (to the webhook, awaited, or for getUpdates). */
+  private async deliver(
+    content: Omit<TelegramUpdate, 'update_id'>,
+  ): Promise<{ update: TelegramUpdate; webhookStatus?: number }> {
+    const update: TelegramUpdate = { update_id: ++this.lastUpdateId, ...content };
     this.pending.push(update);
     for (const wake of this.wakeUps) wake();
     if (!this.webhook) return { update };
@@ -323,6 +517,11 @@ export class TelegramStandIn {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    if (download) {
+      this.serveFile(res, decodeURIComponent(download[1] ?? ''), download[2] ?? '');
+      return;
+    }
     const route = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     const method = route?.[2] ?? '';
     let params: Params = {};
@@ -382,6 +581,18 @@ export class TelegramStandIn {
         return this.sendMediaGroup(params);
       case 'getupdates':
         return this.getUpdates(params);
+      case 'getfile':
+        return this.getFile(params);
+      case 'answercallbackquery': {
+        const id = typeof params.callback_query_id === 'string' ? params.callback_query_id : '';
+        if (id === '')
+          throw new ApiError(
+            400,
+            'Bad Request: query is too old and response timeout expired or query ID is invalid',
+          );
+        this.answeredCallbacks.push(id);
+        return true;
+      }
       case 'setwebhook':
         return this.setWebhook(params);
       case 'deletewebhook':
@@ -548,6 +759,43 @@ export class TelegramStandIn {
       );
     }
     return this.pending.slice(0, limit);
+  }
+
+  /** getFile: the file's path for the download URL (the Bot API lets bots download up to 20 MB). */
+  private getFile(params: Params): TelegramFile & { file_path: string } {
+    const fileId = typeof params.file_id === 'string' ? params.file_id : '';
+    const file = this.files.get(fileId);
+    if (!file) throw new ApiError(400, 'Bad Request: invalid file_id');
+    if (file.content.length > 20 * 1024 * 1024) throw new ApiError(400, 'Bad Request: file is too big');
+    return {
+      file_id: fileId,
+      file_unique_id: file.uniqueId,
+      file_size: file.content.length,
+      file_path: file.path,
+    };
+  }
+
+  /** GET /file/bot<token>/<file_path>: the bytes, as api.telegram.org serves them. */
+  private serveFile(res: http.ServerResponse, token: string, path: string): void {
+    const file = token === this.token ? [...this.files.values()].find((f) => f.path === path) : undefined;
+    const status = token !== this.token ? 401 : file ? 200 : 404;
+    this.fileDownloads.push({ path, status });
+    if (!file) {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          ok: false,
+          error_code: status,
+          description: status === 401 ? 'Unauthorized' : 'Not Found',
+        }),
+      );
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(file.content.length),
+    });
+    res.end(file.content);
   }
 
   private setWebhook(params: Params): true {

@@ -17,6 +17,8 @@ export interface TwilioDeliveryFailure {
   status: 'failed' | 'undelivered';
   code: number;
   message: string;
+  /** WhatsApp's own words, which Twilio passes on as ChannelStatusMessage. */
+  channelStatusMessage?: string;
 }
 
 /** A message the stand-in accepted. */
@@ -43,6 +45,23 @@ export interface FetchedMedia {
   contentDisposition: string | null;
   size: number;
   sha256: string | null;
+}
+
+/** A file a customer sends with an inbound message (`sendInbound`). */
+export interface InboundMedia {
+  contentType: string;
+  content: Buffer;
+  /** Given to the CDN's Content-Disposition, as Twilio's CDN does for documents. */
+  filename?: string;
+}
+
+/** A request for inbound media: at the API's MediaUrl, or at the CDN URL it redirects to. */
+export interface MediaRequest {
+  where: 'api' | 'cdn';
+  path: string;
+  /** Whether the request carried an Authorization header. */
+  authorization: boolean;
+  status: number;
 }
 
 /** Every call to the Messages API, accepted or not. */
@@ -93,7 +112,16 @@ export class TwilioStandIn {
   /** The status callbacks the stand-in posted for accepted messages, in order. */
   readonly callbacksSent: PostedWebhook[] = [];
 
+  /** Every request for inbound media, at the API and at the CDN. */
+  readonly mediaRequests: MediaRequest[] = [];
+
   private readonly deliveryFailures: TwilioDeliveryFailure[] = [];
+  /** Inbound media by its MediaUrl path; the CDN serves them by token. */
+  private readonly inboundMedia = new Map<string, InboundMedia & { token: string }>();
+  private readonly cdnTokens = new Map<string, InboundMedia>();
+  private mediaFailures: number[] = [];
+  private cdn: Server | undefined;
+  private cdnUrl: string | undefined;
   private answersToLose = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly clock: () => number;
@@ -123,11 +151,35 @@ export class TwilioStandIn {
     this.server = server;
     const { port } = server.address() as AddressInfo;
     this.baseUrl = `http://127.0.0.1:${port}`;
+    // Twilio's CDN, on an origin of its own (as Twilio's is): MediaUrl redirects there.
+    const cdn = createServer((req, res) => this.serveCdn(req, res));
+    await new Promise<void>((resolve, reject) => {
+      cdn.once('error', reject);
+      cdn.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.cdn = cdn;
+    this.cdnUrl = `http://127.0.0.1:${(cdn.address() as AddressInfo).port}`;
     return this.baseUrl;
+  }
+
+  /** The next `count` requests for inbound media at the API answer `status` (500, 404…) instead. */
+  failMediaNext(count: number, status: number): void {
+    for (let i = 0; i < count; i++) this.mediaFailures.push(status);
+  }
+
+  /** The media at this MediaUrl is deleted (as through the Media resource's DELETE): 404 from now on. */
+  deleteMedia(mediaUrl: string): void {
+    this.inboundMedia.delete(new URL(mediaUrl).pathname);
   }
 
   async stop(): Promise<void> {
     await this.settled();
+    const cdn = this.cdn;
+    this.cdn = undefined;
+    if (cdn) {
+      cdn.closeAllConnections();
+      await new Promise<void>((resolve) => cdn.close(() => resolve()));
+    }
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -151,15 +203,34 @@ export class TwilioStandIn {
    */
   async sendInbound(
     webhookUrl: string,
-    message: { from: string; to: string; body: string; profileName?: string; messageSid?: string },
-  ): Promise<{ messageSid: string; status: number | null; body: string }> {
-    const messageSid = message.messageSid ?? newSid('SM');
+    message: {
+      from: string;
+      to: string;
+      body: string;
+      profileName?: string;
+      messageSid?: string;
+      /** Files the customer sends: served at MediaUrlN with the account's basic auth, as Twilio does. */
+      media?: InboundMedia[];
+    },
+  ): Promise<{ messageSid: string; status: number | null; body: string; mediaUrls: string[] }> {
+    const media = message.media ?? [];
+    const messageSid = message.messageSid ?? (media.length > 0 ? newSid('MM') : newSid('SM'));
     const from = `whatsapp:${message.from}`;
+    const mediaParams: Record<string, string> = {};
+    const mediaUrls = media.map((file, i) => {
+      const path = `/${API_VERSION}/Accounts/${this.options.accountSid}/Messages/${messageSid}/Media/${newSid('ME')}`;
+      this.inboundMedia.set(path, { ...file, token: randomBytes(16).toString('hex') });
+      const url = `${this.url}${path}`;
+      mediaParams[`MediaUrl${i}`] = url;
+      mediaParams[`MediaContentType${i}`] = file.contentType;
+      return url;
+    });
     const params: Record<string, string> = {
       SmsMessageSid: messageSid,
-      NumMedia: '0',
+      NumMedia: String(media.length),
+      ...mediaParams,
       ProfileName: message.profileName ?? 'Customer',
-      MessageType: 'text',
+      MessageType: media.length > 0 ? mediaType(media[0]!.contentType) : 'text',
       SmsSid: messageSid,
       WaId: message.from.replace(/^\+/, ''),
       SmsStatus: 'received',
@@ -173,7 +244,7 @@ export class TwilioStandIn {
       ApiVersion: API_VERSION,
     };
     const answer = await this.postWebhook(webhookUrl, params);
-    return { messageSid, ...answer };
+    return { messageSid, ...answer, mediaUrls };
   }
 
   /**
@@ -249,6 +320,10 @@ export class TwilioStandIn {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const path = url.pathname;
+    if (req.method === 'GET' && /^\/2010-04-01\/Accounts\/[^/]+\/Messages\/[^/]+\/Media\/[^/]+$/.test(path)) {
+      this.serveMedia(req, res, path);
+      return;
+    }
     const account = /^\/2010-04-01\/Accounts\/([^/]+)\.json$/.exec(path);
     if (account && req.method === 'GET') {
       this.fetchAccount(req, res, account[1]!);
@@ -362,6 +437,70 @@ export class TwilioStandIn {
     });
   }
 
+  /**
+   * GET MediaUrl: with the account's basic auth (Twilio's default "HTTP basic authentication for
+   * media"), a 307 to a short-lived URL on the CDN; without it, 401.
+   */
+  private serveMedia(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const record = (status: number) =>
+      this.mediaRequests.push({
+        where: 'api',
+        path,
+        authorization: req.headers.authorization !== undefined,
+        status,
+      });
+    if (!this.authorised(req.headers.authorization)) {
+      record(401);
+      reply(res, 401, twilioError(401, 20003, 'Authenticate'), {
+        'www-authenticate': 'Basic realm="Twilio API"',
+      });
+      return;
+    }
+    const failure = this.mediaFailures.shift();
+    if (failure !== undefined) {
+      record(failure);
+      reply(res, failure, twilioError(failure, failure === 404 ? 20404 : 20500, 'Media unavailable'));
+      return;
+    }
+    const media = this.inboundMedia.get(path);
+    if (!media) {
+      record(404);
+      reply(res, 404, twilioError(404, 20404, `The requested resource ${path} was not found`));
+      return;
+    }
+    this.cdnTokens.set(media.token, media);
+    record(307);
+    res.writeHead(307, {
+      location: `${this.cdnUrl ?? ''}/v1/media/${media.token}?Expires=${Math.floor(this.clock() / 1000) + 3600}`,
+    });
+    res.end();
+  }
+
+  /** The CDN: serves by its signed token alone (no Authorization needed, none expected). */
+  private serveCdn(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://cdn');
+    const token = /^\/v1\/media\/([0-9a-f]+)$/.exec(url.pathname)?.[1];
+    const media = token ? this.cdnTokens.get(token) : undefined;
+    const status = media ? 200 : 403;
+    this.mediaRequests.push({
+      where: 'cdn',
+      path: url.pathname,
+      authorization: req.headers.authorization !== undefined,
+      status,
+    });
+    if (!media) {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end('Forbidden');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': media.contentType,
+      'content-length': String(media.content.length),
+      ...(media.filename ? { 'content-disposition': `attachment; filename="${media.filename}"` } : {}),
+    });
+    res.end(media.content);
+  }
+
   private authorised(header: string | undefined): boolean {
     const match = /^Basic (.+)$/i.exec(header ?? '');
     if (!match?.[1]) return false;
@@ -427,6 +566,9 @@ export class TwilioStandIn {
         MessageSid: message.sid,
         AccountSid: this.options.accountSid,
         ...(step.error ? { ErrorCode: String(step.error.code), ErrorMessage: step.error.message } : {}),
+        ...(step.error?.channelStatusMessage
+          ? { ChannelStatusMessage: step.error.channelStatusMessage }
+          : {}),
       };
       const { status } = await this.postWebhook(url, params);
       this.callbacksSent.push({ url, params, responseStatus: status });
@@ -501,6 +643,14 @@ async function fetchMedia(url: string): Promise<FetchedMedia> {
   } catch {
     return { url, status: null, contentType: null, contentDisposition: null, size: 0, sha256: null };
   }
+}
+
+/** Twilio's MessageType for an inbound message with media of this type. */
+function mediaType(contentType: string): string {
+  if (contentType.startsWith('image/')) return 'image';
+  if (contentType.startsWith('audio/')) return 'audio';
+  if (contentType.startsWith('video/')) return 'video';
+  return 'document';
 }
 
 function renderedTemplate(contentVariables: string | undefined): string {

@@ -11,6 +11,8 @@ import { operatorReplyKey } from '../../db/messages';
 import { channelRules } from '../../domain/channels';
 import { SessionAssignedToAnother } from '../../domain/errors';
 import { parseInput } from '../../domain/inputs';
+import { messageAttachment } from '../../db/attachments';
+import { contentDisposition } from '../media';
 import type {
   MemberRole,
   InitiateSessionInput,
@@ -101,6 +103,12 @@ const ReplyBody = z.strictObject({ text: z.string().max(100_000), requestId: z.u
 const ContactsQuery = z.strictObject({ q: z.string().max(200).default(''), liveChatId: id.optional() });
 
 const SessionParams = z.strictObject({ id: z.string().max(100) });
+
+const FileParams = z.strictObject({
+  id: z.string().max(100),
+  messageId: z.uuid(),
+  position: z.coerce.number().int().min(0).max(100),
+});
 
 /** The customer's page: every session of theirs, or those with one of their accounts. */
 const ContactHistoryQuery = z.strictObject({ account: optionalText(320) });
@@ -319,6 +327,31 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
         session: sessionView(session),
         messages: messageViews(await messagesOfSessions(db, [session.id])),
       };
+    });
+
+    // A message's file (sent by us, or the customer's), for operators to download: the session must be
+    // in the operator's reach, and the message in that session, or it is out of reach like the rest.
+    api.get('/api/sessions/:id/messages/:messageId/files/:position', async (request, reply) => {
+      const params = parseInput(FileParams, request.params);
+      const session = await sessionOf(operatorOf(request).id, params.id);
+      const owner = await db('messages')
+        .where({ id: params.messageId })
+        .first<{ session_id: string } | undefined>('session_id');
+      const file =
+        owner?.session_id === session.id
+          ? await messageAttachment(db, params.messageId, params.position)
+          : undefined;
+      if (!file) throw outOfReach('SessionNotFound', 'such file');
+      return (
+        reply
+          .header('content-type', file.contentType)
+          .header('content-disposition', contentDisposition(file.filename).replace(/^inline/, 'attachment'))
+          .header('x-content-type-options', 'nosniff')
+          // A customer's file is never run as a page of ours.
+          .header('content-security-policy', "sandbox; default-src 'none'")
+          .header('cache-control', 'private, no-store')
+          .send(file.content)
+      );
     });
 
     api.post('/api/sessions', async (request, reply) => {

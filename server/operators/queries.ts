@@ -4,6 +4,7 @@
  * in a route cannot widen what an operator sees.
  */
 import { attachmentsOf, type AttachmentRef } from '../../db/attachments';
+import type { InboundKind } from '../../db/rows';
 import type { Knex } from 'knex';
 import { sessionOfContact } from '../../db/sessions';
 import type {
@@ -97,6 +98,8 @@ export interface SessionRecord {
   last_text: string | null;
   last_direction: MessageDirection | null;
   last_status: DeliveryStatus | null;
+  /** Telegram: when the customer blocked the bot (sends are refused until they write again). */
+  blocked_at: Date | null;
 }
 
 /** Sessions joined with what a `SessionRecord` needs, limited to live chats the operator serves. */
@@ -113,6 +116,9 @@ function sessionsQuery(db: Knex, operatorId: string): Knex.QueryBuilder {
     .join('channels as ch', 'ch.id', 's.channel_id')
     .leftJoin('contacts as c', 'c.id', 's.contact_id')
     .leftJoin('operators as a', 'a.id', 's.assigned_operator_id')
+    .leftJoin('telegram_chats as tc', function () {
+      this.on('tc.channel_id', '=', 's.channel_id').andOn('tc.chat_id', '=', 's.account');
+    })
     .joinRaw(
       `left join lateral (
          select lm.text, lm.direction, lm.status from messages lm
@@ -138,6 +144,7 @@ function sessionsQuery(db: Knex, operatorId: string): Knex.QueryBuilder {
       's.opened_at',
       's.closed_at',
       's.last_message_at',
+      'tc.blocked_at',
       'last.text as last_text',
       'last.direction as last_direction',
       'last.status as last_status',
@@ -226,6 +233,20 @@ export interface MessageRecord {
   contact_name: string | null;
   /** The message's files, in order (names, types, sizes; never their bytes). */
   attachments: AttachmentRef[];
+  edited_at: Date | null;
+  inbound_kind: InboundKind | null;
+  provider_status_message: string | null;
+  provider_error_code: string | null;
+  /** Earlier texts of an edited message, oldest first. */
+  versions: { text: string; replacedAt: string }[];
+  /** A customer's files not stored (yet): still being fetched, or given up on with a reason. */
+  unstored_files: {
+    position: number;
+    state: 'pending' | 'failed';
+    contentType: string | null;
+    filename: string | null;
+    failureReason: string | null;
+  }[];
 }
 
 function messagesQuery(db: Knex): Knex.QueryBuilder {
@@ -254,6 +275,18 @@ function messagesQuery(db: Knex): Knex.QueryBuilder {
       's.account',
       'c.name as contact_name',
       db.raw(`${attachmentsOf('m')} as attachments`),
+      'm.edited_at',
+      'm.inbound_kind',
+      'm.provider_status_message',
+      'm.provider_error_code',
+      db.raw(`coalesce((select jsonb_agg(jsonb_build_object('text', v.text, 'replacedAt', v.replaced_at)
+                         order by v.replaced_at)
+                          from message_versions v where v.message_id = m.id), '[]'::jsonb) as versions`),
+      db.raw(`coalesce((select jsonb_agg(jsonb_build_object('position', f.position, 'state', f.state,
+                         'contentType', f.content_type, 'filename', f.filename, 'failureReason', f.failure_reason)
+                         order by f.position)
+                          from inbound_files f where f.message_id = m.id and f.state <> 'stored'), '[]'::jsonb)
+               as unstored_files`),
     );
 }
 

@@ -10,6 +10,7 @@ import type {
   SessionOrigin,
   SessionState,
 } from '../../domain/types';
+import type { InboundKind } from '../../db/rows';
 import type { ContactRecord, MessageRecord, SessionRecord } from './queries';
 
 export interface ViewOptions {
@@ -33,6 +34,11 @@ export interface SessionView {
   closedAt: string | null;
   lastMessageAt: string;
   lastMessage: { text: string; direction: MessageDirection; status: DeliveryStatus } | null;
+  /**
+   * Telegram: the customer blocked the bot at this time; until they write again, sends and new
+   * sessions to them are refused (`TelegramChatBlocked`). Null otherwise.
+   */
+  customerBlockedAt: string | null;
 }
 
 export function sessionView(r: SessionRecord): SessionView {
@@ -56,6 +62,7 @@ export function sessionView(r: SessionRecord): SessionView {
       r.last_text !== null && r.last_direction !== null && r.last_status !== null
         ? { text: excerpt(r.last_text), direction: r.last_direction, status: r.last_status }
         : null,
+    customerBlockedAt: r.blocked_at ? r.blocked_at.toISOString() : null,
   };
 }
 
@@ -96,6 +103,25 @@ export interface MessageView {
   sentAt: string | null;
   /** A scheduled message: when it is due (while `pending`, it waits for that time). */
   scheduledFor: string | null;
+  /** What an inbound message is when not written text: `button` (a Telegram button's data). */
+  inboundKind: InboundKind | null;
+  /** When the customer last edited it; its earlier texts, oldest first, are in `earlierVersions`. */
+  editedAt: string | null;
+  earlierVersions: { text: string; replacedAt: string }[];
+  /**
+   * What the provider last said about an outbound message: WhatsApp's own words (Twilio's
+   * ChannelStatusMessage) and Twilio's ErrorCode.
+   */
+  providerStatusMessage: string | null;
+  providerErrorCode: string | null;
+  /** A customer's files not in `attachments` yet: `pending` (being fetched) or `failed` (with why). */
+  unstoredFiles: {
+    position: number;
+    state: 'pending' | 'failed';
+    contentType: string | null;
+    filename: string | null;
+    failureReason: string | null;
+  }[];
 }
 
 function temporalUrl(options: ViewOptions, workflowId: string | null): string | null {
@@ -150,6 +176,15 @@ export function messageView(m: MessageRecord, options: ViewOptions): MessageView
     updatedAt: m.updated_at.toISOString(),
     sentAt: m.sent_at ? m.sent_at.toISOString() : null,
     scheduledFor: m.scheduled_for ? m.scheduled_for.toISOString() : null,
+    inboundKind: m.inbound_kind,
+    editedAt: m.edited_at ? m.edited_at.toISOString() : null,
+    earlierVersions: (m.versions ?? []).map((v) => ({
+      text: v.text,
+      replacedAt: new Date(v.replacedAt).toISOString(),
+    })),
+    providerStatusMessage: m.provider_status_message,
+    providerErrorCode: m.provider_error_code,
+    unstoredFiles: m.unstored_files ?? [],
   };
 }
 

@@ -14,7 +14,7 @@ import { newSid, TwilioStandIn } from '../../dev/sandbox/twilio-stand-in';
 import { setOperatorPassword } from '../../server/operators/passwords';
 import { registerWorkspace } from '../../server/operators/plugin';
 import { createWebhookServer } from '../../server/webhook-server';
-import { twilioWebhookRoutes } from '../../server/webhooks/twilio';
+import { twilioWebhookRoutes } from '../../channels/whatsapp';
 import { cancelScheduledSend, sendState, startSendLiveChatMessage } from '../../client';
 import { orderReadyNotification, orderReadySignal } from '../../dev/workflows';
 import { launchChromium, screenshot } from '../support/browser';

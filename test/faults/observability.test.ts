@@ -13,7 +13,7 @@ import { databaseCheck, Readiness, temporalCheck } from '../../infra/health';
 import { createLogger } from '../../infra/logger';
 import { createMetrics } from '../../infra/metrics';
 import { createWebhookServer } from '../../server/webhook-server';
-import { telegramWebhookRoutes } from '../../server/webhooks/telegram';
+import { telegramWebhookRoutes } from '../../channels/telegram';
 import { uniquePhone, uniqueTelegramChatId } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { parseMetrics, promtoolCheck, valueOf } from '../support/metrics-text';

@@ -21,7 +21,7 @@ import { mediaRoutes } from '../../server/media';
 import { messageById } from '../../server/operators/queries';
 import { messageView } from '../../server/operators/views';
 import { createWebhookServer } from '../../server/webhook-server';
-import { twilioWebhookRoutes } from '../../server/webhooks/twilio';
+import { twilioWebhookRoutes } from '../../channels/whatsapp';
 import { countRows, createWorld, uniquePhone, type World } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { refusalOf, type Refusal } from '../support/refusals';

@@ -5,7 +5,7 @@ import { sendLiveChatMessage } from '../../client';
 import type { MessageRow, SessionRow } from '../../db/rows';
 import { isKnownTelegramChat } from '../../db/telegram-chats';
 import type { Recipient } from '../../domain/types';
-import { startTelegramPolling } from '../../inbound/telegram-polling';
+import { startTelegramPolling } from '../../channels/telegram';
 import { loadProviderConfig } from '../../config/providers';
 import {
   startTelegramStandIn,
@@ -13,7 +13,7 @@ import {
   type TelegramStandIn,
 } from '../../dev/sandbox/telegram-stand-in';
 import { createWebhookServer } from '../../server/webhook-server';
-import { TELEGRAM_SECRET_HEADER, telegramWebhookRoutes } from '../../server/webhooks/telegram';
+import { TELEGRAM_SECRET_HEADER, telegramWebhookRoutes } from '../../channels/telegram';
 import { countRows, createWorld, uniqueTelegramChatId, type World } from '../support/fixtures';
 import { historyText } from '../support/history-text';
 import { startHarness, type Harness } from '../support/harness';
@@ -281,7 +281,15 @@ test('updates that are not a customer writing are acknowledged and store nothing
     method: 'POST',
     url: webhookPath,
     headers: { [TELEGRAM_SECRET_HEADER]: WEBHOOK_SECRET },
-    payload: { update_id: 990_002, callback_query: { id: 'q1', data: 'yes' } },
+    payload: {
+      update_id: 990_002,
+      channel_post: {
+        message_id: 1,
+        date: 1_764_000_000,
+        chat: { id: -100123, type: 'channel' },
+        text: 'news',
+      },
+    },
   });
   expect(response.statusCode).toBe(200);
   expect(await footprint()).toEqual(before);

@@ -11,7 +11,7 @@ import type { DeliveryStatus } from '../../domain/types';
 import { loadProviderConfig } from '../../config/providers';
 import { newSid, TwilioStandIn } from '../../dev/sandbox/twilio-stand-in';
 import { createWebhookServer } from '../../server/webhook-server';
-import { twilioWebhookRoutes } from '../../server/webhooks/twilio';
+import { twilioWebhookRoutes } from '../../channels/whatsapp';
 import { uniquePhone } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { refusalOf } from '../support/refusals';

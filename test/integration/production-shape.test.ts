@@ -9,7 +9,7 @@ import { applyConfig } from '../../db/apply-config';
 import { createDb, migrateLatest, type Db } from '../../db/knex';
 import { createScratchDatabase, type ScratchDatabase } from '../../dev/scratch-database';
 import { freePort } from '../../dev/free-port';
-import { telegramWebhookUrl } from '../../inbound/telegram-polling';
+import { telegramWebhookUrl } from '../../channels/telegram/polling';
 import { runLivechat } from '../support/cli-process';
 import { uniquePhone } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';

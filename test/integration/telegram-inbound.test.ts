@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Telegram } from 'telegraf';
 import { applyConfig } from '../../db/apply-config';
 import { startTelegramStandIn, type TelegramStandIn } from '../../dev/sandbox/telegram-stand-in';
-import { botIdOf, startLeasedTelegramPolling, type TelegramPolling } from '../../inbound/telegram-polling';
+import { botIdOf, startLeasedTelegramPolling, type TelegramPolling } from '../../channels/telegram/polling';
 import { ensureTelegramWebhook } from '../../server/telegram-inbound';
 import { uniqueTelegramChatId } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';

@@ -76,13 +76,113 @@ describe('readTelegramUpdate', () => {
     });
   });
 
-  test.each([
-    ['an edited message', { update_id: 7, edited_message: textUpdate().message }],
-    ['a button press', { update_id: 8, callback_query: { id: 'q', data: 'x' } }],
-    ['a channel post', { update_id: 9, channel_post: textUpdate().message }],
-  ])('%s is not a customer writing: ignored', (_name, update) => {
-    expect(readTelegramUpdate(CHANNEL, update)).toMatchObject({ kind: 'ignored' });
+  test('an edit reads as the new text of the message it changes', () => {
+    const message = { ...textUpdate().message, edit_date: 1_764_000_300, text: 'Is my order #1042 ready?' };
+    expect(readTelegramUpdate(CHANNEL, { update_id: 7, edited_message: message })).toMatchObject({
+      kind: 'edit',
+      updateId: 7,
+      edit: {
+        channelId: CHANNEL,
+        providerMessageId: '123456789:17',
+        text: 'Is my order #1042 ready?',
+        editedAt: new Date(1_764_000_300_000),
+      },
+    });
   });
+
+  test('a button press reads as a button message in its chat, with the data as text', () => {
+    const update = {
+      update_id: 8,
+      callback_query: {
+        id: '4382bfdwdsb323b2d9',
+        from: { id: 123456789, is_bot: false, first_name: 'Maria' },
+        message: { message_id: 20, date: 1_764_000_000, chat: { id: 123456789, type: 'private' } },
+        chat_instance: '-51234',
+        data: 'yes',
+      },
+    };
+    expect(readTelegramUpdate(CHANNEL, update)).toMatchObject({
+      kind: 'button',
+      callbackQueryId: '4382bfdwdsb323b2d9',
+      inbound: {
+        from: '123456789',
+        text: 'yes',
+        kind: 'button',
+        providerMessageId: 'callback:4382bfdwdsb323b2d9',
+      },
+    });
+    // A game's button has no data: answered, not recorded.
+    const { data: _data, ...game } = update.callback_query;
+    expect(readTelegramUpdate(CHANNEL, { update_id: 9, callback_query: game })).toMatchObject({
+      kind: 'ignored',
+      callbackQueryId: '4382bfdwdsb323b2d9',
+    });
+  });
+
+  test.each([
+    ['kicked', true],
+    ['member', false],
+  ])('my_chat_member %s in a private chat is a block (%s) or an unblock', (status, blocked) => {
+    const update = {
+      update_id: 10,
+      my_chat_member: {
+        chat: { id: 42, type: 'private', first_name: 'Ivan' },
+        from: { id: 42, first_name: 'Ivan' },
+        date: 1_764_000_000,
+        old_chat_member: { status: 'member' },
+        new_chat_member: { status },
+      },
+    };
+    expect(readTelegramUpdate(CHANNEL, update)).toEqual({
+      kind: 'membership',
+      updateId: 10,
+      change: {
+        channelId: CHANNEL,
+        chatId: '42',
+        blocked,
+        at: new Date(1_764_000_000_000),
+        sender: { displayName: 'Ivan' },
+      },
+    });
+  });
+
+  test('a chat without a type is a private chat', () => {
+    expect(
+      readTelegramUpdate(
+        CHANNEL,
+        textUpdate({ chat: { id: 42, first_name: 'Ivan' }, from: { id: 42, first_name: 'Ivan' } }),
+      ),
+    ).toMatchObject({ kind: 'message', inbound: { from: '42', sender: { displayName: 'Ivan' } } });
+  });
+
+  test('a photo carries its largest size to fetch, a document its name and type', () => {
+    const photo = [
+      { file_id: 'small', file_unique_id: 's', width: 90, height: 90, file_size: 1_000 },
+      { file_id: 'large', file_unique_id: 'l', width: 1280, height: 960, file_size: 90_000 },
+    ];
+    expect(readTelegramUpdate(CHANNEL, textUpdate({ text: undefined, photo }))).toMatchObject({
+      inbound: { files: [{ source: 'large', contentType: 'image/jpeg', size: 90_000 }] },
+    });
+    const document = {
+      file_id: 'doc',
+      file_unique_id: 'd',
+      file_name: 'a.pdf',
+      mime_type: 'application/pdf',
+    };
+    expect(readTelegramUpdate(CHANNEL, textUpdate({ text: undefined, document }))).toMatchObject({
+      inbound: {
+        text: '[document]',
+        files: [{ source: 'doc', contentType: 'application/pdf', filename: 'a.pdf' }],
+      },
+    });
+  });
+
+  test.each([['a channel post', { update_id: 9, channel_post: textUpdate().message }]])(
+    '%s is not a customer writing: ignored',
+    (_name, update) => {
+      expect(readTelegramUpdate(CHANNEL, update)).toMatchObject({ kind: 'ignored' });
+    },
+  );
 
   test('a service message (no text, nothing sent) is ignored', () => {
     expect(

@@ -3,7 +3,7 @@ import knex, { type Knex } from 'knex';
 import twilio from 'twilio';
 import { loadProviderConfig } from '../../../config/providers';
 import { createWebhookServer } from '../../../server/webhook-server';
-import { deliveryReportOf, twilioWebhookRoutes } from '../../../server/webhooks/twilio';
+import { deliveryReportOf, twilioWebhookRoutes } from '../../../channels/whatsapp';
 
 const AUTH_TOKEN = 'unit-test-token-0123456789abcdef';
 const BASE = 'https://hooks.example.com';
@@ -105,14 +105,40 @@ describe("Twilio's MessageStatus in our terms", () => {
         ErrorCode: '63024',
         ErrorMessage: 'Invalid message recipient',
       }),
-    ).toEqual({ status: 'failed', reason: 'Invalid message recipient (Twilio error 63024)' });
+    ).toEqual({
+      status: 'failed',
+      reason: 'Invalid message recipient (Twilio error 63024)',
+      providerErrorCode: '63024',
+    });
     expect(deliveryReportOf({ MessageStatus: 'failed', ErrorCode: '30008' })).toEqual({
       status: 'failed',
       reason: 'WhatsApp message failed (Twilio error 30008)',
+      providerErrorCode: '30008',
     });
     expect(deliveryReportOf({ MessageStatus: 'failed' })).toEqual({
       status: 'failed',
       reason: 'WhatsApp message failed',
+    });
+  });
+
+  test('ChannelStatusMessage is kept with any status, and names a failure Twilio gave no message for', () => {
+    expect(
+      deliveryReportOf({ MessageStatus: 'delivered', ChannelStatusMessage: ' Delivered to handset ' }),
+    ).toEqual({
+      status: 'delivered',
+      providerStatusMessage: 'Delivered to handset',
+    });
+    expect(
+      deliveryReportOf({
+        MessageStatus: 'failed',
+        ErrorCode: '63049',
+        ChannelStatusMessage: 'Meta chose not to deliver',
+      }),
+    ).toEqual({
+      status: 'failed',
+      reason: 'Meta chose not to deliver (Twilio error 63049)',
+      providerStatusMessage: 'Meta chose not to deliver',
+      providerErrorCode: '63049',
     });
   });
 });

@@ -50,6 +50,10 @@ function message(sessionId: string, text: string, overrides: Partial<HistoryEntr
     updated_at: at('2025-03-02T09:30:00.000Z'),
     sent_at: at('2025-03-02T09:30:00.000Z'),
     scheduled_for: null,
+    edited_at: null,
+    inbound_kind: null,
+    provider_status_message: null,
+    provider_error_code: null,
     ...overrides,
   };
 }

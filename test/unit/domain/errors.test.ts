@@ -28,6 +28,8 @@ const examples: Record<LiveChatErrorType, () => LiveChatError> = {
   InvalidPhoneNumber: () => new errors.InvalidPhoneNumber({ value: '123', reason: 'missing-plus' }),
   InvalidEmail: () => new errors.InvalidEmail({ value: 'x', reason: 'invalid-format' }),
   TelegramChatUnknown: () => new errors.TelegramChatUnknown({ chatId: '42' }),
+  TelegramChatBlocked: () =>
+    new errors.TelegramChatBlocked({ chatId: '42', blockedAt: '2026-12-04T03:00:00.000Z' }),
   SessionAlreadyOpen: () =>
     new errors.SessionAlreadyOpen({ sessionId: 's1', account: '+4915123456789', channelKind: 'whatsapp' }),
   ChannelCannotInitiate: () => new errors.ChannelCannotInitiate({ channelKind: 'livechat' }),

@@ -3,14 +3,14 @@ import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
 import TwilioServiceException from 'twilio/lib/base/TwilioServiceException';
 import type Response from 'twilio/lib/http/response';
-import { signMediaUrl } from '../infra/media-url';
+import { signMediaUrl } from '../../infra/media-url';
 import {
   PermanentDeliveryError,
   TransientDeliveryError,
   type ChannelAdapter,
   type OutboundMessage,
   type SendOutcome,
-} from './adapter';
+} from '../adapter';
 
 export interface WhatsAppAdapterOptions {
   accountSid: string;

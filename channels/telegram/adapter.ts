@@ -1,14 +1,12 @@
 import https from 'node:https';
 import { Input, Telegram, TelegramError } from 'telegraf';
-import { z } from 'zod';
-import type { InboundMessage } from '../inbound/record-inbound-message';
 import {
   PermanentDeliveryError,
   TransientDeliveryError,
   type ChannelAdapter,
   type OutboundMessage,
   type SendOutcome,
-} from './adapter';
+} from '../adapter';
 
 export interface TelegramAdapterOptions {
   /** The bot's token (worker configuration only: TELEGRAM_BOT_TOKEN). */
@@ -181,107 +179,4 @@ export function safeTelegramError(error: unknown, botToken: string): Error {
 export function withoutSecret(text: string, secret: string): string {
   if (!secret) return text;
   return text.split(secret).join('[REDACTED]').split(encodeURIComponent(secret)).join('[REDACTED]');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Inbound: reading a Bot API update (from the webhook or from getUpdates) into an InboundMessage.
-
-/** What a message may carry instead of text; shown to operators as "[photo]" and so on. */
-const MEDIA_KINDS = [
-  'photo',
-  'document',
-  'sticker',
-  'voice',
-  'audio',
-  'video',
-  'video_note',
-  'animation',
-  'location',
-  'venue',
-  'contact',
-  'poll',
-  'dice',
-] as const;
-
-const telegramId = z
-  .number()
-  .int()
-  .refine((n) => Number.isSafeInteger(n) && n !== 0, 'not a Telegram id');
-
-const TelegramMessageSchema = z.looseObject({
-  message_id: z.number().int().positive(),
-  date: z.number().int().nonnegative(),
-  chat: z.looseObject({
-    id: telegramId,
-    type: z.string(),
-    title: z.string().optional(),
-    username: z.string().optional(),
-    first_name: z.string().optional(),
-    last_name: z.string().optional(),
-  }),
-  from: z
-    .looseObject({
-      id: telegramId,
-      first_name: z.string().optional(),
-      last_name: z.string().optional(),
-      username: z.string().optional(),
-    })
-    .optional(),
-  text: z.string().optional(),
-  caption: z.string().optional(),
-});
-
-const TelegramUpdateSchema = z.looseObject({
-  update_id: z.number().int().nonnegative(),
-  message: z.unknown().optional(),
-});
-
-export type TelegramUpdateReading =
-  | { kind: 'message'; updateId: number; inbound: InboundMessage }
-  | { kind: 'ignored'; updateId: number; reason: string }
-  | { kind: 'malformed'; problem: string };
-
-/**
- * Reads one update. Only new messages are taken (edits, channel posts, button presses are not a
- * customer writing); a message without text (a photo, a sticker) is recorded by its kind, because
- * the person still wrote to the bot and must be remembered (rule 9).
- */
-export function readTelegramUpdate(channelId: string, body: unknown): TelegramUpdateReading {
-  const update = TelegramUpdateSchema.safeParse(body);
-  if (!update.success) return { kind: 'malformed', problem: problemOf(update.error) };
-  const updateId = update.data.update_id;
-  if (update.data.message === undefined) {
-    const kinds = Object.keys(update.data).filter((key) => key !== 'update_id');
-    return { kind: 'ignored', updateId, reason: `not a new message (${kinds.join(', ') || 'empty'})` };
-  }
-  const parsed = TelegramMessageSchema.safeParse(update.data.message);
-  if (!parsed.success) return { kind: 'malformed', problem: problemOf(parsed.error) };
-  const message = parsed.data;
-  const media = MEDIA_KINDS.find((kind) => message[kind] !== undefined);
-  const text = message.text ?? message.caption ?? (media ? `[${media}]` : undefined);
-  if (text === undefined) return { kind: 'ignored', updateId, reason: 'a service message, not written' };
-
-  const { chat, from } = message;
-  // A private chat is the person; in a group, the chat is the group and it is named by its title.
-  const person = chat.type === 'private' ? (from ?? chat) : undefined;
-  const displayName = person
-    ? [person.first_name, person.last_name].filter((part) => part).join(' ')
-    : (chat.title ?? '');
-  const username = person ? person.username : chat.username;
-  return {
-    kind: 'message',
-    updateId,
-    inbound: {
-      channelId,
-      from: String(chat.id),
-      text,
-      providerMessageId: telegramMessageId(chat.id, message.message_id),
-      sender: { ...(username ? { username } : {}), ...(displayName ? { displayName } : {}) },
-      receivedAt: new Date(message.date * 1000),
-    },
-  };
-}
-
-function problemOf(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || 'update'}: ${issue.message}`).join('; ');
 }

@@ -5,8 +5,11 @@ import { getChannel } from '../../db/live-chats';
 import { applyDeliveryStatus } from '../../db/messages';
 import { ChannelNotFound, isLiveChatError } from '../../domain/errors';
 import type { DeliveryStatus } from '../../domain/types';
+import { fetchInboundFiles, type InboundFileFetcher } from '../../inbound/inbound-files';
 import { recordInboundMessage } from '../../inbound/record-inbound-message';
-import type { WebhookRoutes } from '../webhook-server';
+import { sameSecret } from '../../infra/secret-check';
+import type { WebhookRoutes } from '../../server/webhook-server';
+import { inboundMediaOf } from './media';
 
 export interface TwilioWebhookOptions {
   authToken: string;
@@ -21,6 +24,13 @@ export interface TwilioWebhookOptions {
    * may report 'sent' before our dispatch step has stored the Message SID it got back).
    */
   unknownMessageWaitMs?: number;
+  /**
+   * Fetches a customer's media from Twilio (`twilioMediaFetcher`, with the account's credentials).
+   * Without it the media is recorded as pending and fetched by a server that has one.
+   */
+  mediaFetcher?: InboundFileFetcher;
+  /** Told about media that could not be fetched at once (retried later) and similar trouble. */
+  onError?: (error: unknown) => void;
 }
 
 type FormParams = Record<string, string | string[]>;
@@ -47,11 +57,14 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
     const params = formParams(request.body);
     const signature = request.headers['x-twilio-signature'];
     const url = `${baseUrl()}${request.url}`;
-    if (
-      !params ||
-      typeof signature !== 'string' ||
-      !twilio.validateRequest(options.authToken, signature, url, params)
-    ) {
+    // Twilio's algorithm (the SDK computes it), compared by our one constant-time check; like the
+    // SDK's validateRequest, a URL with and without its default port are the same URL.
+    const signed =
+      params !== undefined &&
+      urlForms(url).some((form) =>
+        sameSecret(signature, twilio.getExpectedTwilioSignature(options.authToken, form, params)),
+      );
+    if (!signed) {
       void reply.code(403).send({ error: 'invalid or missing X-Twilio-Signature' });
       return undefined;
     }
@@ -71,13 +84,17 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
       if (!from?.startsWith('whatsapp:') || !messageSid) {
         return reply.code(400).send({ error: 'not a WhatsApp message: From or MessageSid missing' });
       }
+      // A repeated delivery (Twilio's retry) fetches what is still pending again.
+      const files = inboundMediaOf(params);
+      let recorded;
       try {
-        const recorded = await recordInboundMessage(deps.db, {
+        recorded = await recordInboundMessage(deps.db, {
           channelId,
           from: from.slice('whatsapp:'.length),
           text: inboundText(params),
           providerMessageId: messageSid,
           receivedAt: deps.clock(),
+          files,
         });
         if (!recorded.duplicate) deps.metrics.inbound.inc({ channel: 'whatsapp' });
       } catch (error) {
@@ -85,6 +102,15 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
         if (isLiveChatError(error))
           return reply.code(400).send({ error: error.type, message: error.message });
         throw error;
+      }
+      // The message and its media references are stored: now the bounded fetch (inbound/inbound-files.ts
+      // says why here). A failure leaves the file pending for the server's retries, never the message.
+      if (files.length > 0 && options.mediaFetcher) {
+        await fetchInboundFiles(
+          deps.db,
+          { whatsapp: options.mediaFetcher },
+          { messageId: recorded.messageId },
+        ).catch((error: unknown) => options.onError?.(error));
       }
       return reply.code(200).type('text/xml').send(EMPTY_TWIML);
     });
@@ -105,6 +131,10 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
           providerMessageId: messageSid,
           status: report.status,
           ...(report.reason !== undefined ? { reason: report.reason } : {}),
+          ...(report.providerStatusMessage !== undefined
+            ? { providerStatusMessage: report.providerStatusMessage }
+            : {}),
+          ...(report.providerErrorCode !== undefined ? { providerErrorCode: report.providerErrorCode } : {}),
           at: deps.clock(),
         });
       // A report about a message we already know and that moved past it (late, repeated) is done; one
@@ -123,26 +153,45 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
   };
 }
 
+export interface DeliveryReport {
+  status: DeliveryStatus;
+  reason?: string;
+  /** Twilio's ChannelStatusMessage: WhatsApp's own words about the message. */
+  providerStatusMessage?: string;
+  /** Twilio's ErrorCode, e.g. 63016. */
+  providerErrorCode?: string;
+}
+
 /**
  * Twilio's MessageStatus in our terms: undefined for the steps before 'sent' (queued, sending,
  * accepted, scheduled): the message is already 'sent' for us once Twilio took it.
  */
-export function deliveryReportOf(
-  params: FormParams,
-): { status: DeliveryStatus; reason?: string } | undefined {
+export function deliveryReportOf(params: FormParams): DeliveryReport | undefined {
   const status = first(params['MessageStatus']);
+  // What WhatsApp itself said (ChannelStatusMessage) and Twilio's code: kept for operators, with any status.
+  const channelMessage = first(params['ChannelStatusMessage'])?.trim();
+  const errorCode = first(params['ErrorCode'])?.trim();
+  const notes = {
+    ...(channelMessage ? { providerStatusMessage: channelMessage.slice(0, 1000) } : {}),
+    ...(errorCode ? { providerErrorCode: errorCode.slice(0, 20) } : {}),
+  };
   switch (status) {
     case 'sent':
     case 'delivered':
     case 'read':
-      return { status };
+      return { status, ...notes };
     case 'failed':
     case 'undelivered':
     case 'canceled': {
       const code = first(params['ErrorCode']);
       const message = first(params['ErrorMessage']);
-      const what = message && message.trim() !== '' ? message.trim() : `WhatsApp message ${status}`;
-      return { status: 'failed', reason: code ? `${what} (Twilio error ${code})` : what };
+      const what =
+        message && message.trim() !== ''
+          ? message.trim()
+          : channelMessage
+            ? channelMessage
+            : `WhatsApp message ${status}`;
+      return { status: 'failed', reason: code ? `${what} (Twilio error ${code})` : what, ...notes };
     }
     default:
       return undefined;
@@ -173,6 +222,22 @@ async function isKnownOutbound(db: Knex, channelId: string, providerMessageId: s
     })
     .first('m.id');
   return row !== undefined;
+}
+
+/** The URL as given, and with its default port added or removed (Twilio signs either). */
+function urlForms(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [url];
+  }
+  const defaultPort = parsed.protocol === 'https:' ? '443' : parsed.protocol === 'http:' ? '80' : '';
+  if (!defaultPort) return [url];
+  // URL drops a default port when it is parsed, so the form "with it" is spelled out by hand.
+  const withPort = `${parsed.protocol}//${parsed.username ? `${parsed.username}:${parsed.password}@` : ''}${parsed.hostname}:${defaultPort}${parsed.pathname}${parsed.search}`;
+  const withoutPort = parsed.port === '' ? parsed.href : undefined;
+  return [...new Set([url, withPort, ...(withoutPort ? [withoutPort] : [])])];
 }
 
 /** The form body as Twilio sends it: string values (a repeated field becomes a list). */

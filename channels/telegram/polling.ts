@@ -1,9 +1,11 @@
 import { Telegram } from 'telegraf';
 import type { Knex } from 'knex';
-import { asTelegrafSignal, readTelegramUpdate, safeTelegramError } from '../channels/telegram';
-import { getChannel } from '../db/live-chats';
-import { ChannelNotFound, isLiveChatError } from '../domain/errors';
-import { recordInboundMessage } from './record-inbound-message';
+import { asTelegrafSignal, safeTelegramError } from './adapter';
+import { telegramFileFetcher } from './files';
+import { handleTelegramUpdate } from './inbound';
+import { readTelegramUpdate, TELEGRAM_UPDATE_KINDS } from './updates';
+import { getChannel } from '../../db/live-chats';
+import { ChannelNotFound, isLiveChatError } from '../../domain/errors';
 
 export interface TelegramPollingOptions {
   db: Knex;
@@ -27,8 +29,9 @@ export interface TelegramPolling {
 }
 
 /**
- * Inbound Telegram for a deployment without a public URL: long-polls getUpdates and records each
- * customer message as the webhook would (rule 9's memory included). An update is confirmed to
+ * Inbound Telegram for a deployment without a public URL: long-polls getUpdates and does with each
+ * update what the webhook does (messages and their files, edits, blocks, button presses; rule 9's
+ * memory included). An update is confirmed to
  * Telegram (the next call's `offset`) only after it is stored, so a database outage delays updates
  * instead of losing them; an update seen twice (after a crash) is recorded once. Telegram refuses
  * getUpdates while a webhook is set (409): this reports it and keeps trying rather than delete the
@@ -41,6 +44,7 @@ export async function startTelegramPolling(options: TelegramPollingOptions): Pro
   if (channel.kind !== 'telegram') throw new Error(`channel ${channelId} is a ${channel.kind} channel`);
 
   const telegram = new Telegram(botToken, { apiRoot: options.apiUrl ?? 'https://api.telegram.org' });
+  const fetchFile = telegramFileFetcher({ botToken, ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}) });
   const timeoutSeconds = options.timeoutSeconds ?? 25;
   const firstDelay = options.retryDelayMs ?? 1_000;
   const report = (error: unknown) => options.onError?.(safeTelegramError(error, botToken));
@@ -54,9 +58,8 @@ export async function startTelegramPolling(options: TelegramPollingOptions): Pro
       report(new Error(`skipped an update Telegram sent that we cannot read: ${reading.problem}`));
       return;
     }
-    if (reading.kind === 'ignored') return;
     try {
-      await recordInboundMessage(db, reading.inbound);
+      await handleTelegramUpdate({ db, telegram, fetchFile, onError: report }, reading);
     } catch (error) {
       // A broken rule will not get better by reading the update again; anything else will.
       if (!isLiveChatError(error)) throw error;
@@ -76,7 +79,7 @@ export async function startTelegramPolling(options: TelegramPollingOptions): Pro
           {
             ...(offset !== undefined ? { offset } : {}),
             timeout: timeoutSeconds,
-            allowed_updates: ['message'],
+            allowed_updates: [...TELEGRAM_UPDATE_KINDS],
           },
           { signal: asTelegrafSignal(signal) },
         );
