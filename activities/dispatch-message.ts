@@ -18,6 +18,7 @@ import {
 import { attachmentContent } from '../db/attachments';
 import { getMessage, markFailed, markSent } from '../db/messages';
 import { DeliveryFailed } from '../domain/errors';
+import { openGate, type DispatchGate } from './rate-gate';
 import type { DeliveryStatus } from '../domain/types';
 
 export interface DispatchResult {
@@ -49,6 +50,8 @@ export async function dispatchMessage(
   now: () => Date,
   /** Tells Temporal the attempt is alive (the activity's heartbeat); nothing outside an activity. */
   keepAlive: () => void = () => undefined,
+  /** Waits for the channel's rate (activities/rate-gate.ts) before the message goes to the provider. */
+  gate: DispatchGate = openGate,
 ): Promise<DispatchResult> {
   const leased = await leaseForDispatch(db, messageId, LEASE_MS);
   if (!leased) return settledOrInProgress(db, messageId);
@@ -59,7 +62,7 @@ export async function dispatchMessage(
     );
   }, RENEW_EVERY_MS);
   try {
-    return await dispatchLeased(db, channels, leased, now);
+    return await dispatchLeased(db, channels, leased, now, gate);
   } finally {
     clearInterval(renewal);
   }
@@ -70,6 +73,7 @@ async function dispatchLeased(
   channels: ChannelAdapters,
   leased: LeasedMessage,
   now: () => Date,
+  gate: DispatchGate,
 ): Promise<DispatchResult> {
   const messageId = leased.id;
   let outcome: SendOutcome;
@@ -81,7 +85,7 @@ async function dispatchLeased(
     // An earlier attempt that may have sent it: ask the provider first, where it can be asked.
     outcome =
       (await deliveredEarlier(db, adapter, outbound, leased.uncertain_since)) ??
-      (await adapter.send(outbound));
+      (await gate(leased.channel_kind).then(() => adapter.send(outbound)));
   } catch (error) {
     if (error instanceof PermanentDeliveryError) {
       log.warn('provider refused the message for good', {

@@ -170,6 +170,7 @@ export function parseOperatorReplyInput(raw: unknown): OperatorReplyInput {
 /** At most this many recipients in a list (the list travels in the workflow's first event); more through a query. */
 export const MAX_BULK_LIST = 10_000;
 export const MAX_BULK_CONCURRENCY = 200;
+export const MAX_BULK_PAGE = 1_000;
 
 const BulkAudienceSchema = z.union([
   z.strictObject({
@@ -207,7 +208,8 @@ export const BulkNotifyInputSchema = z.strictObject({
   channelId: id,
   audience: BulkAudienceSchema,
   concurrency: z.number().int().min(1).max(MAX_BULK_CONCURRENCY).optional(),
-  continueAsNewAfterEvents: z.number().int().min(200).max(40_000).optional(),
+  pageSize: z.number().int().min(1).max(MAX_BULK_PAGE).optional(),
+  continueAsNewAfterEvents: z.number().int().min(100).max(40_000).optional(),
 });
 
 export function parseBulkNotifyInput(raw: unknown): BulkNotifyInput {

@@ -31,6 +31,11 @@ async function run(): Promise<void> {
   const temporal = temporalConnectionOptions(process.env);
   console.log(`connecting to ${temporal.summary}; ${describeDataConverter()}`);
   const connection = await NativeConnection.connect(temporal.worker);
+  const rateLimits = {
+    email: providers.EMAIL_RATE_LIMIT,
+    whatsapp: providers.WHATSAPP_RATE_LIMIT,
+    telegram: providers.TELEGRAM_RATE_LIMIT,
+  };
   const workers = await createWorkers({
     connection,
     namespace: temporal.namespace,
@@ -39,13 +44,10 @@ async function run(): Promise<void> {
       db,
       channels: channels.adapters,
       attachmentUrlHosts: parseHostAllowList(config.ATTACHMENT_URL_HOSTS),
+      rateLimits,
     }),
     dataConverter: liveChatDataConverter(),
-    rateLimits: {
-      email: providers.EMAIL_RATE_LIMIT,
-      whatsapp: providers.WHATSAPP_RATE_LIMIT,
-      telegram: providers.TELEGRAM_RATE_LIMIT,
-    },
+    rateLimits,
   });
   // Supervisors and tests wait for this line: from here on the worker polls.
   console.log(
