@@ -1,6 +1,7 @@
 /**
  * Jest runs TypeScript through SWC (fast on small machines); `npm run typecheck` is the type gate.
- * Two projects: `unit` needs nothing running; `integration` (with the browser tests, in Debian's
+ * Three projects: `unit` needs nothing running; `workflows` gets only a Temporal dev server (the
+ * workflows run against typed stub activities); `integration` (with the browser tests, in Debian's
  * Chromium, and the fault suite's fast cases) gets a real Temporal server and a PostgreSQL database
  * of its own from its global setup. The fault suite's long cases run in `npm run test:faults`
  * (test/faults/jest.config.js), which runs the fast ones too.
@@ -31,6 +32,15 @@ module.exports = {
         '<rootDir>/test/faults/*.test.ts',
       ],
       globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+    },
+    {
+      // Workflows with typed stub activities, on a real Temporal dev server and nothing else.
+      displayName: 'workflows',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/workflows/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/workflows/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
   ],
