@@ -3,7 +3,8 @@ import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import type { Knex } from 'knex';
 import type { ChannelAdapters } from '../channels/adapter';
 import { bulkRecipientsAfter, recordBulkOutcomes, type BulkOutcome } from '../db/bulk-runs';
-import { isLiveChatError } from '../domain/errors';
+import { ContactNotFound, isLiveChatError } from '../domain/errors';
+import { namesContact, renderMessageTemplate, templatePaths } from '../domain/templates';
 import type { BulkNotifyInput, BulkRecipient } from '../domain/types';
 import { dispatchMessage } from './dispatch-message';
 import { prepareMessage } from './prepare-message';
@@ -92,6 +93,12 @@ export async function sendBulkPage(deps: BulkPageDeps, input: BulkPageInput): Pr
   const left = input.limit - progress.taken;
   if (left <= 0) return progress;
   const page = await bulkRecipientsAfter(db, input.bulkId, progress.done, left);
+  const { message } = input;
+  const named = namesContact([
+    ...templatePaths(message.text),
+    ...(message.subject !== undefined ? templatePaths(message.subject) : []),
+  ]);
+  const personalise = personaliser(message, named, named ? await contactsOf(db, page) : new Map());
 
   const finished = new Map<number, BulkOutcome>();
   let next = 0;
@@ -133,18 +140,16 @@ export async function sendBulkPage(deps: BulkPageDeps, input: BulkPageInput): Pr
   };
 
   const sendOne = async (position: number, to: BulkRecipient): Promise<BulkOutcome> => {
-    const { message } = input;
     for (let attempt = 0, started = Date.now(); ; attempt++) {
       try {
+        const texts = personalise(to);
         const prepared = await prepareMessage(
           db,
           {
             liveChatId: message.liveChatId,
             channelId: message.channelId,
-            to,
-            text: message.text,
-            ...(message.subject !== undefined ? { subject: message.subject } : {}),
-            ...(message.variables ? { variables: message.variables } : {}),
+            to: addressOf(to),
+            ...texts,
             ...(message.whatsappTemplate ? { whatsappTemplate: message.whatsappTemplate } : {}),
             ...(message.author ? { author: message.author } : {}),
             ...(message.urgent ? { urgent: true } : {}),
@@ -198,6 +203,58 @@ export async function sendBulkPage(deps: BulkPageDeps, input: BulkPageInput): Pr
   if (stopped !== undefined) throw stopped;
   if (deps.signal?.aborted) throw new CancelledFailure('the bulk page was cancelled');
   return progress;
+}
+
+/** Where a recipient's message goes, without its variables. */
+function addressOf(to: BulkRecipient): { contactId: string; field?: string } | { account: string } {
+  if ('contactId' in to)
+    return { contactId: to.contactId, ...(to.field !== undefined ? { field: to.field } : {}) };
+  return { account: to.account };
+}
+
+type PageContacts = Map<string, { id: string; name: string; data: Record<string, unknown> }>;
+
+/** The contacts of a page's recipients, in one query, when the template names a contact field. */
+async function contactsOf(db: Knex, page: { recipient: BulkRecipient }[]): Promise<PageContacts> {
+  const ids = page.flatMap(({ recipient }) => ('contactId' in recipient ? [recipient.contactId] : []));
+  if (ids.length === 0) return new Map();
+  const rows = await db('contacts').whereIn('id', ids).select('id', 'name', 'data');
+  return new Map(
+    rows.map((row: { id: string; name: string; data: Record<string, unknown> }) => [row.id, row]),
+  );
+}
+
+/**
+ * Each recipient's text and subject: the request's template rendered with the shared variables,
+ * the recipient's own over them, and `contact` (id, name, data) when the template names it. A
+ * field the recipient lacks is its `TemplateVariableMissing`, counted as its failure.
+ */
+function personaliser(
+  message: BulkMessage,
+  namesContact: boolean,
+  contacts: PageContacts,
+): (to: BulkRecipient) => { text: string; subject?: string; variables?: BulkMessage['variables'] } {
+  return (to) => {
+    if (!namesContact && !to.variables) {
+      // Nothing of the recipient's own: the prepare step renders the shared variables, as for a single send.
+      return {
+        text: message.text,
+        ...(message.subject !== undefined ? { subject: message.subject } : {}),
+        ...(message.variables ? { variables: message.variables } : {}),
+      };
+    }
+    let contact: Record<string, unknown> | undefined;
+    if ('contactId' in to && namesContact) {
+      const row = contacts.get(to.contactId);
+      if (!row) throw new ContactNotFound({ contactId: to.contactId });
+      contact = { id: row.id, name: row.name, data: row.data };
+    }
+    const context = { ...message.variables, ...to.variables, ...(contact ? { contact } : {}) };
+    return {
+      text: renderMessageTemplate(message.text, context),
+      ...(message.subject !== undefined ? { subject: renderMessageTemplate(message.subject, context) } : {}),
+    };
+  };
 }
 
 /** A recipient's final refusal (a domain error that retrying cannot fix), as its outcome records it. */

@@ -100,11 +100,15 @@ const start = (
     workflowId: bulkId,
   });
 
+/** The text a WhatsApp message carried: its body, or the template's variable outside the 24-hour window. */
+const sentText = (m: { contentVariables: string | undefined; body: string | undefined }) =>
+  (JSON.parse(m.contentVariables ?? '{}') as Record<string, string>)['1'] ?? m.body;
+
 /** WhatsApp numbers the Twilio stand-in sent this text to, with how often each. */
 function whatsappRecipients(text: string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const m of sandbox.twilio.received) {
-    const sent = (JSON.parse(m.contentVariables ?? '{}') as Record<string, string>)['1'] ?? m.body;
+    const sent = sentText(m);
     if (sent === text) counts.set(m.to, (counts.get(m.to) ?? 0) + 1);
   }
   return counts;
@@ -404,6 +408,60 @@ test('a page whose provider is down for a moment is retried by Temporal from its
   expect(calls).toBe(9);
 });
 
+test('personalised: each recipient’s contact fields and own variables; one lacking a field the text needs fails, counted', async () => {
+  const s = randomUUID().slice(0, 8);
+  const people = [
+    { name: 'Maria', city: 'Berlin' },
+    { name: 'Jonas', city: 'Hamburg' },
+    { name: 'Ayşe', city: undefined },
+  ];
+  await applyConfig(harness.db, {
+    contacts: people.map((p, i) => ({
+      id: `pers-${s}-${i}`,
+      name: p.name,
+      accounts: [{ kind: 'phone' as const, value: world.contacts[i]!.phone }],
+      data: p.city ? { city: p.city } : {},
+    })),
+  });
+  const result = await (
+    await start({
+      channelId: world.channelId('whatsapp'),
+      audience: {
+        recipients: [
+          { contactId: `pers-${s}-0` },
+          { contactId: `pers-${s}-1`, variables: { code: 'JONAS10' } },
+          { contactId: `pers-${s}-2` },
+        ],
+      },
+      text: `Hello {{contact.name}} in {{contact.data.city}}: your code is {{code}} (${s}).`,
+      variables: { code: 'SPRING' },
+      pageSize: 10,
+    })
+  ).result();
+
+  expect(result).toMatchObject({
+    state: 'completed',
+    total: 3,
+    sent: 2,
+    failed: 1,
+    failuresByType: { TemplateVariableMissing: 1 },
+  });
+  const texts = sandbox.twilio.received
+    .map((m) => [m.to, sentText(m)])
+    .filter(([, text]) => text?.endsWith(`(${s}).`));
+  expect(texts.sort()).toEqual(
+    [
+      [`whatsapp:${world.contacts[0]!.phone}`, `Hello Maria in Berlin: your code is SPRING (${s}).`],
+      [`whatsapp:${world.contacts[1]!.phone}`, `Hello Jonas in Hamburg: your code is JONAS10 (${s}).`],
+    ].sort(),
+  );
+  const rows = await bulkRows(result.bulkId);
+  expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'failed']);
+  expect(rows[2]?.failure_reason).toContain('contact.data.city');
+  // The one that could not be rendered left nothing in the chat history.
+  expect(rows[2]?.message_id).toBeNull();
+});
+
 test('starting the same bulk id again after it ended sends nothing twice and answers with what it did', async () => {
   const text = `Bulk ${randomUUID()}: once.`;
   const bulkId = `bulk-again-${randomUUID()}`;
@@ -483,6 +541,24 @@ describe('refused before anything is sent or written', () => {
     });
     expect(refusal).toMatchObject({ type: 'InvalidInput' });
     expect(refusal.message).toContain('concurrency');
+  });
+
+  test('a template naming a contact field no contact has, or a variable no recipient is given', async () => {
+    const recipients = world.contacts.slice(0, 2).map((c) => ({ contactId: c.id }));
+    const misspelt = await refused({
+      channelId: world.channelId('whatsapp'),
+      audience: { recipients },
+      text: 'Hello {{contact.nmae}}',
+    });
+    expect(misspelt).toMatchObject({ type: 'InvalidInput' });
+    expect(misspelt.message).toContain('contact.nmae');
+    expect(
+      await refused({
+        channelId: world.channelId('whatsapp'),
+        audience: { recipients: [{ ...recipients[0]!, variables: { code: 'A' } }, recipients[1]!] },
+        text: 'Hello {{contact.name}}, your code is {{code}} and your coupon {{coupon}}',
+      }),
+    ).toMatchObject({ type: 'TemplateVariableMissing', details: { variable: 'coupon' } });
   });
 
   test('progress or cancel of a bulk that does not exist', async () => {
