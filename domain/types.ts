@@ -171,9 +171,9 @@ export interface InitiateSessionResult {
 
 /** One recipient of a bulk notification: a contact of the bound app (optionally which field), or an account. */
 /** `variables`: this recipient's own template variables, over the request's shared ones. */
-export type BulkRecipient = (
-  { contactId: string; field?: string } | { account: string }
-) & { variables?: Record<string, string | number | boolean> };
+export type BulkRecipient = ({ contactId: string; field?: string } | { account: string }) & {
+  variables?: Record<string, string | number | boolean>;
+};
 
 /**
  * Who a bulk notification goes to: a list (at most 10 000; more through a query), or every
