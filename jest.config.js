@@ -1,7 +1,7 @@
 /**
  * Jest runs TypeScript through SWC (fast on small machines); `npm run typecheck` is the type gate.
- * Three projects: `unit` needs nothing running; `workflows` gets only a Temporal dev server (the
- * workflows run against typed stub activities); `integration` (with the browser tests, in Debian's
+ * Three projects: `unit` needs nothing running; `workflows` (the workflows with stub activities)
+ * gets a real Temporal server of its own and nothing else; `integration` (with the browser tests, in Debian's
  * Chromium, and the fault suite's fast cases) gets a real Temporal server and a PostgreSQL database
  * of its own from its global setup. The fault suite's long cases run in `npm run test:faults`
  * (test/faults/jest.config.js), which runs the fast ones too.
@@ -22,25 +22,26 @@ module.exports = {
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
+      // Workflows against a real Temporal server with stub activities: no database, no stand-ins.
+      displayName: 'workflows',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/workflows/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/workflows/global-setup.ts',
+      globalTeardown: '<rootDir>/test/workflows/global-teardown.ts',
+    },
+    {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
       // Browser tests need the same Temporal server and database: they run in this project.
       testMatch: [
         '<rootDir>/test/integration/**/*.test.ts',
+        '<rootDir>/test/package/**/*.test.ts',
         '<rootDir>/test/browser/**/*.test.ts',
         '<rootDir>/test/faults/*.test.ts',
       ],
       globalSetup: '<rootDir>/test/global-setup.ts',
-      globalTeardown: '<rootDir>/test/global-teardown.ts',
-    },
-    {
-      // Workflows with typed stub activities, on a real Temporal dev server and nothing else.
-      displayName: 'workflows',
-      testEnvironment: 'node',
-      transform,
-      testMatch: ['<rootDir>/test/workflows/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/workflows/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
   ],

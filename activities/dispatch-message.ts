@@ -1,4 +1,4 @@
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import {
   PermanentDeliveryError,
@@ -17,7 +17,7 @@ import {
 } from '../db/dispatch-lease';
 import { attachmentContent } from '../db/attachments';
 import { getMessage, markFailed, markSent } from '../db/messages';
-import { DeliveryFailed } from '../domain/errors';
+import { DeliveryFailed, DispatchInProgress, ProviderUnavailable } from '../domain/errors';
 import { openGate, type DispatchGate } from './rate-gate';
 import type { DeliveryStatus } from '../domain/types';
 
@@ -106,10 +106,10 @@ async function dispatchLeased(
       notSent: error instanceof TransientDeliveryError && !error.outcomeUnknown,
     });
     if (error instanceof TransientDeliveryError) {
-      throw ApplicationFailure.create({
-        type: 'ProviderUnavailable',
-        message: error.message,
-        ...(error.retryAfterMs !== undefined ? { nextRetryDelay: error.retryAfterMs } : {}),
+      throw new ProviderUnavailable({
+        messageId,
+        reason: error.message,
+        ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
       });
     }
     throw error;
@@ -200,9 +200,5 @@ async function settledOrInProgress(db: Knex, messageId: string): Promise<Dispatc
   if (message.status !== 'pending')
     return { status: message.status, providerMessageId: message.provider_message_id };
   // Another attempt holds the lease: by the retry it has recorded the outcome (or its lease ran out).
-  throw ApplicationFailure.create({
-    type: 'DispatchInProgress',
-    message: `message ${messageId} is being handed to the provider by another attempt`,
-    nextRetryDelay: '2 seconds',
-  });
+  throw new DispatchInProgress({ messageId });
 }

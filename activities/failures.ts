@@ -1,23 +1,15 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import { isLiveChatError } from '../domain/errors';
 
 /**
- * Turns a domain error into the `ApplicationFailure` a process sees: its type is the error's class
- * name, its details the error's details, and it is not retried (retrying bad input cannot help).
- * Anything else propagates unchanged and is retried by the activity's retry policy.
+ * Turns an error of the catalogue (domain/errors.ts) into the `ApplicationFailure` a process sees:
+ * its type, message and details, retried or not as the catalogue says. Anything else propagates
+ * unchanged and is retried by the activity's retry policy.
  */
 export async function asProcessFailure<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (isLiveChatError(error)) {
-      throw ApplicationFailure.create({
-        type: error.type,
-        message: error.message,
-        details: [error.details],
-        nonRetryable: error.nonRetryable,
-      });
-    }
+    if (isLiveChatError(error)) throw error.toFailure();
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `livechat`: the command line of administrators and workflow designers (`npm run livechat -- ...`).
  * Parses arguments and prints; the work is in the client/ modules. It talks to a running Temporal

@@ -1,5 +1,5 @@
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { isLiveChatError, isLiveChatErrorType } from '../domain/errors';
+import { isLiveChatError, isRefusalType } from '../domain/errors';
 
 /** A failure as callers and the CLI report it: the domain error type, its sentence, its details. */
 export interface FailureReport {
@@ -64,9 +64,9 @@ export interface DescribedFailure extends FailureReport {
  */
 export function describeFailure(error: unknown): DescribedFailure {
   const fromWorkflow = describeWorkflowFailure(error);
-  if (fromWorkflow) return { ...fromWorkflow, refusal: isLiveChatErrorType(fromWorkflow.type) };
+  if (fromWorkflow) return { ...fromWorkflow, refusal: isRefusalType(fromWorkflow.type) };
   if (isLiveChatError(error)) {
-    return { type: error.type, message: error.message, details: error.details, refusal: true };
+    return { type: error.type, message: error.message, details: error.details, refusal: error.nonRetryable };
   }
   if (error instanceof WorkflowFailedError && error.cause) {
     const cause = error.cause;

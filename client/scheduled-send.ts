@@ -4,7 +4,7 @@ import {
   ApplicationFailure,
   type Client,
 } from '@temporalio/client';
-import { SendNotScheduled } from '../domain/errors';
+import { liveChatErrorOf, SendNotScheduled } from '../domain/errors';
 import type { SendLiveChatMessageInput, SendLiveChatMessageResult } from '../domain/types';
 // Types only: the client names the workflow's query and update and never loads workflow code.
 import type { SendState } from '../workflows/scheduled-send';
@@ -58,11 +58,10 @@ export async function cancelScheduledSend(client: Client, workflowId: string): P
   try {
     return await handle.executeUpdate<SendState, []>('cancelScheduledSend');
   } catch (error) {
+    // The workflow's refusal (SendNotScheduled), as the catalogue's error it was made from.
     const refusal = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-    if (refusal instanceof ApplicationFailure && refusal.type === 'SendNotScheduled') {
-      const details = refusal.details?.[0] as { status?: string } | undefined;
-      throw new SendNotScheduled({ workflowId, status: details?.status ?? 'not scheduled' });
-    }
+    const known = refusal instanceof ApplicationFailure ? liveChatErrorOf(refusal) : undefined;
+    if (known) throw known;
     if (error instanceof WorkflowNotFoundError) {
       const ended = await handle.describe().catch(() => undefined);
       if (!ended) throw error;

@@ -1,26 +1,27 @@
-import fs from 'node:fs';
 import type { ConnectionOptions } from '@temporalio/client';
+import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { z } from 'zod';
 import { ConfigError, DEFAULT_TEMPORAL_ADDRESS } from './environment';
 
 /**
- * How the client (`Connection.connect`) and the worker (`NativeConnection.connect`) reach Temporal
- * in a real deployment, from the environment:
+ * How the client (`Connection.connect`) and the worker (`NativeConnection.connect`) reach Temporal,
+ * read by `@temporalio/envconfig`: the same settings the `temporal` CLI and every Temporal SDK read.
+ * A profile of a TOML file (`TEMPORAL_CONFIG_FILE`, default `~/.config/temporalio/temporal.toml`;
+ * `TEMPORAL_PROFILE`, default `default`) with the environment on top of it:
  *
- * | variable                   | meaning                                                                     |
- * | -------------------------- | --------------------------------------------------------------------------- |
- * | `TEMPORAL_ADDRESS`         | frontend `host:port` (default `127.0.0.1:7233`)                             |
- * | `TEMPORAL_NAMESPACE`       | namespace (default `default`)                                               |
- * | `TEMPORAL_TLS`             | `true` / `false`; default: on when any setting below is given, else off     |
- * | `TEMPORAL_TLS_CERT`        | client certificate (PEM file) for mTLS; needs `TEMPORAL_TLS_KEY`            |
- * | `TEMPORAL_TLS_KEY`         | its private key (PEM file); needs `TEMPORAL_TLS_CERT`                       |
- * | `TEMPORAL_TLS_CA`          | CA that signed the server's certificate (PEM file); default: the system's   |
- * | `TEMPORAL_TLS_SERVER_NAME` | name to verify the server's certificate against (SNI), if not the address's |
- * | `TEMPORAL_API_KEY`         | API key (Temporal Cloud), sent as `Authorization: Bearer`; implies TLS      |
+ * | variable                                                          | meaning                                        |
+ * | ----------------------------------------------------------------- | ---------------------------------------------- |
+ * | `TEMPORAL_ADDRESS`                                                | frontend `host:port` (default `127.0.0.1:7233`) |
+ * | `TEMPORAL_NAMESPACE`                                              | namespace (default `default`)                  |
+ * | `TEMPORAL_API_KEY`                                                | API key (Temporal Cloud); implies TLS          |
+ * | `TEMPORAL_TLS`                                                    | `true` / `false`                               |
+ * | `TEMPORAL_TLS_CLIENT_CERT_PATH`, `TEMPORAL_TLS_CLIENT_KEY_PATH`   | client certificate and key (mTLS), PEM files   |
+ * | `TEMPORAL_TLS_SERVER_CA_CERT_PATH`                                | CA of the server's certificate, PEM file       |
+ * | `TEMPORAL_TLS_SERVER_NAME`                                        | name the server's certificate must carry       |
+ * | `TEMPORAL_GRPC_META_*`                                            | gRPC headers sent with every call              |
  *
- * Empty values count as unset (a compose file's `TEMPORAL_TLS_CA: ''`). Files are read once, here;
- * errors name the variable and never print the API key or a key file's content.
+ * Empty values count as unset (a compose file's `TEMPORAL_API_KEY: ''`). Errors name the setting
+ * and never print the API key or a key file's content.
  */
 export interface TemporalConnectionSettings {
   address: string;
@@ -34,183 +35,124 @@ export interface TemporalConnectionSettings {
 }
 
 export interface TemporalConnectionOptionsDeps {
-  /** Reads a certificate or key file (tests pass a fake). */
-  readFile?: (path: string) => Buffer;
-  /** The address when `TEMPORAL_ADDRESS` is unset. */
+  /** The address when neither the profile nor `TEMPORAL_ADDRESS` gives one. */
   defaultAddress?: string;
 }
 
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
-
-const BOOLEAN_WORDS: Record<string, boolean> = {
-  true: true,
-  '1': true,
-  yes: true,
-  on: true,
-  false: false,
-  '0': false,
-  no: false,
-  off: false,
+/** Names of our own that earlier versions read, and the standard names that replace them. */
+export const RENAMED_TEMPORAL_VARIABLES: Readonly<Record<string, string>> = {
+  TEMPORAL_TLS_CERT: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_CA: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
 };
-
-const booleanFlag = z
-  .string()
-  .transform((value, ctx) => {
-    const parsed = BOOLEAN_WORDS[value.trim().toLowerCase()];
-    if (parsed === undefined) {
-      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${value}"` });
-      return z.NEVER;
-    }
-    return parsed;
-  })
-  .optional();
 
 /** host:port, host a name, an IPv4 address or a bracketed IPv6 address. */
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 
-const EnvSchema = z
-  .object({
-    TEMPORAL_ADDRESS: optional(
-      z
-        .string()
-        .trim()
-        .refine((value) => HOST_PORT.test(value) && Number(value.split(':').pop()) <= 65_535, {
-          message: 'must be host:port, e.g. 127.0.0.1:7233 or my-ns.a1b2c.tmprl.cloud:7233 (no scheme)',
-        })
-        .optional(),
-    ),
-    TEMPORAL_NAMESPACE: optional(z.string().trim().min(1).default('default')),
-    TEMPORAL_TLS: optional(booleanFlag),
-    TEMPORAL_TLS_CERT: optional(z.string().min(1).optional()),
-    TEMPORAL_TLS_KEY: optional(z.string().min(1).optional()),
-    TEMPORAL_TLS_CA: optional(z.string().min(1).optional()),
-    TEMPORAL_TLS_SERVER_NAME: optional(z.string().trim().min(1).optional()),
-    TEMPORAL_API_KEY: optional(
-      z
-        .string()
-        .trim()
-        .min(1)
-        .refine((value) => !/\s/.test(value), { message: 'must be one token without spaces or newlines' })
-        .optional(),
-    ),
-  })
-  .superRefine((env, ctx) => {
-    if (Boolean(env.TEMPORAL_TLS_CERT) !== Boolean(env.TEMPORAL_TLS_KEY)) {
-      const missing = env.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT';
-      ctx.addIssue({
-        code: 'custom',
-        path: [missing],
-        message: 'mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY',
-      });
-    }
-    if (env.TEMPORAL_TLS === false) {
-      const tlsOnly = (
-        ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME'] as const
-      ).filter((name) => env[name] !== undefined);
-      for (const name of tlsOnly) {
-        ctx.addIssue({ code: 'custom', path: [name], message: 'is set but TEMPORAL_TLS=false' });
-      }
-      if (env.TEMPORAL_API_KEY !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['TEMPORAL_API_KEY'],
-          message: 'an API key is only sent over TLS: unset TEMPORAL_TLS=false',
-        });
-      }
-    }
-  });
+const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
 
-/** A PEM file's bytes, or a ConfigError that names the variable and the problem. */
-function readPem(
-  name: string,
-  path: string,
-  readFile: (path: string) => Buffer,
-  kind: 'certificate' | 'key',
-): Buffer {
-  let content: Buffer;
-  try {
-    content = readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${name}: cannot read ${path}${code ? ` (${code})` : ''}`);
+function problemOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const path = (error as NodeJS.ErrnoException).path;
+  if (code && path) return `cannot read ${path} (${code})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+const CERTIFICATE = /-----BEGIN CERTIFICATE-----/;
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+/** A certificate or key that is not PEM fails here, named, instead of deep in the TLS handshake. */
+function checkPem(tls: Exclude<NonNullable<ConnectionOptions['tls']>, boolean>): void {
+  const wrong: string[] = [];
+  if (tls.clientCertPair && !CERTIFICATE.test(Buffer.from(tls.clientCertPair.crt).toString('utf8'))) {
+    wrong.push('the client certificate is not a PEM certificate');
   }
-  const text = content.toString('utf8');
-  const marker = kind === 'key' ? /-----BEGIN [A-Z ]*PRIVATE KEY-----/ : /-----BEGIN CERTIFICATE-----/;
-  if (!marker.test(text)) {
-    throw new ConfigError(
-      `${name}: ${path} is not a PEM ${kind === 'key' ? 'private key' : 'certificate'} (no "-----BEGIN ${
-        kind === 'key' ? '... PRIVATE KEY' : 'CERTIFICATE'
-      }-----" line)`,
-    );
+  if (tls.clientCertPair && !PRIVATE_KEY.test(Buffer.from(tls.clientCertPair.key).toString('utf8'))) {
+    wrong.push('the client key is not a PEM private key');
   }
-  return content;
+  if (
+    tls.serverRootCACertificate &&
+    !CERTIFICATE.test(Buffer.from(tls.serverRootCACertificate).toString('utf8'))
+  ) {
+    wrong.push('the server CA is not a PEM certificate');
+  }
+  if (wrong.length > 0) throw new ConfigError(`invalid Temporal connection settings: ${wrong.join('; ')}`);
 }
 
 /**
- * Builds the options for both connections from the environment (see the table above). Throws a
- * `ConfigError` that names each variable at fault (all of them when their values are malformed).
+ * Builds the options of both connections from the profile and the environment (see above). Throws a
+ * `ConfigError` that names what is at fault: an old variable name (with the one to use instead), a
+ * malformed address, an unreadable certificate file or profile, an API key with TLS turned off.
  */
 export function temporalConnectionOptions(
   env: NodeJS.ProcessEnv = process.env,
   deps: TemporalConnectionOptionsDeps = {},
 ): TemporalConnectionSettings {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid Temporal connection settings: ${problems.join('; ')}`);
+  const renamed = Object.entries(RENAMED_TEMPORAL_VARIABLES).filter(([old]) => present(env[old]));
+  if (renamed.length > 0) {
+    throw new ConfigError(
+      `invalid Temporal connection settings: ${renamed
+        .map(([old, current]) => `${old} is no longer read, set ${current} instead`)
+        .join('; ')} (the names the temporal CLI and every Temporal SDK share)`,
+    );
   }
-  const settings = parsed.data;
-  const readFile = deps.readFile ?? ((path: string) => fs.readFileSync(path));
-  const address = settings.TEMPORAL_ADDRESS ?? deps.defaultAddress ?? DEFAULT_TEMPORAL_ADDRESS;
-  const namespace = settings.TEMPORAL_NAMESPACE ?? 'default';
-  const apiKey = settings.TEMPORAL_API_KEY;
+  const given: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (present(value)) given[name] = value.trim();
 
-  const tlsImplied =
-    apiKey !== undefined ||
-    settings.TEMPORAL_TLS_CERT !== undefined ||
-    settings.TEMPORAL_TLS_CA !== undefined ||
-    settings.TEMPORAL_TLS_SERVER_NAME !== undefined;
-  const tlsEnabled = settings.TEMPORAL_TLS ?? tlsImplied;
-
-  let tls: NonNullable<ConnectionOptions['tls']> | undefined;
-  const described: string[] = [];
-  if (tlsEnabled) {
-    const config: Exclude<NonNullable<ConnectionOptions['tls']>, boolean> = {};
-    if (settings.TEMPORAL_TLS_CERT && settings.TEMPORAL_TLS_KEY) {
-      config.clientCertPair = {
-        crt: readPem('TEMPORAL_TLS_CERT', settings.TEMPORAL_TLS_CERT, readFile, 'certificate'),
-        key: readPem('TEMPORAL_TLS_KEY', settings.TEMPORAL_TLS_KEY, readFile, 'key'),
-      };
-    }
-    if (settings.TEMPORAL_TLS_CA) {
-      config.serverRootCACertificate = readPem(
-        'TEMPORAL_TLS_CA',
-        settings.TEMPORAL_TLS_CA,
-        readFile,
-        'certificate',
+  let loaded: ReturnType<typeof toClientOptions>;
+  try {
+    const profile = loadClientConfigProfile({ overrideEnvVars: given });
+    if (profile.tls && Boolean(profile.tls.clientCert) !== Boolean(profile.tls.clientKey)) {
+      throw new ConfigError(
+        `invalid Temporal connection settings: mTLS needs both the client certificate and its key (TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH, or client_cert_path and client_key_path in the profile); ${profile.tls.clientCert ? 'the key' : 'the certificate'} is missing`,
       );
     }
-    if (settings.TEMPORAL_TLS_SERVER_NAME) config.serverNameOverride = settings.TEMPORAL_TLS_SERVER_NAME;
-    tls = config;
-    described.push(config.clientCertPair ? 'mTLS' : 'TLS');
-    if (config.serverRootCACertificate) described.push('own CA');
-    if (config.serverNameOverride) described.push(`server name ${config.serverNameOverride}`);
-  } else {
-    described.push('plaintext');
+    loaded = toClientOptions(profile);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`invalid Temporal connection settings: ${problemOf(error)}`);
+  }
+  const { address: profileAddress, apiKey, tls, metadata } = loaded.connectionOptions;
+  if (tls && typeof tls === 'object') checkPem(tls);
+  const address = profileAddress ?? deps.defaultAddress ?? DEFAULT_TEMPORAL_ADDRESS;
+  if (!HOST_PORT.test(address) || Number(address.split(':').pop()) > 65_535) {
+    throw new ConfigError(
+      `invalid Temporal connection settings: TEMPORAL_ADDRESS: must be host:port, e.g. 127.0.0.1:7233 or my-ns.a1b2c.tmprl.cloud:7233 (no scheme), got "${address}"`,
+    );
+  }
+  if (typeof apiKey === 'string' && /\s/.test(apiKey)) {
+    throw new ConfigError(
+      'invalid Temporal connection settings: TEMPORAL_API_KEY: must be one token without spaces or newlines',
+    );
+  }
+  if (apiKey !== undefined && tls === false) {
+    throw new ConfigError(
+      'invalid Temporal connection settings: TEMPORAL_API_KEY: an API key is only sent over TLS: unset TEMPORAL_TLS=false',
+    );
+  }
+  const namespace = loaded.namespace ?? 'default';
+  const described: string[] = [];
+  if (!tls) described.push('plaintext');
+  else if (tls === true) described.push('TLS');
+  else {
+    described.push(tls.clientCertPair ? 'mTLS' : 'TLS');
+    if (tls.serverRootCACertificate) described.push('own CA');
+    if (tls.serverNameOverride) described.push(`server name ${tls.serverNameOverride}`);
   }
   if (apiKey !== undefined) described.push('API key');
+  const profile = present(env.TEMPORAL_PROFILE) ? `, profile ${env.TEMPORAL_PROFILE.trim()}` : '';
 
   const common = {
     address,
-    ...(tls !== undefined ? { tls } : {}),
+    ...(tls ? { tls } : {}),
     ...(apiKey !== undefined ? { apiKey } : {}),
+    ...(metadata !== undefined && Object.keys(metadata).length > 0 ? { metadata } : {}),
   };
   return {
     address,
     namespace,
     client: { ...common },
     worker: { ...common },
-    summary: `${address}, namespace ${namespace}, ${described.join(', ')}`,
+    summary: `${address}, namespace ${namespace}${profile}, ${described.join(', ')}`,
   };
 }

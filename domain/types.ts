@@ -1,5 +1,5 @@
 /**
- * The nouns of the domain (see shared/design/DOMAIN.md). Pure types: no I/O here.
+ * The nouns of the domain (the rules they serve: docs/rules.md). Pure types: no I/O here.
  * Workflows, activities, the database layer and the client all speak these.
  */
 

@@ -22,6 +22,7 @@ async function run(): Promise<void> {
   const providers = loadProviderConfig();
   const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const temporal = temporalConnectionOptions(process.env);
+  console.log(`connecting to ${temporal.summary}`);
   const connection = await Connection.connect(temporal.client);
   const routes: WebhookRoutes[] = [];
   if (providers.TWILIO_AUTH_TOKEN && providers.WEBHOOK_BASE_URL) {

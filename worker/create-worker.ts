@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions as SdkWorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { CHANNEL_KINDS } from '../domain/channels';
 import { dispatchTaskQueue } from '../domain/task-queues';
@@ -79,7 +79,12 @@ export function createWorkflowWorker(
 
 /** One dispatch worker per channel kind, each on its kind's queue with its rate limit. */
 export function createDispatchWorkers(
-  options: QueueOptions & { activities: ActivityFunctions; rateLimits?: WorkerOptions['rateLimits'] },
+  options: QueueOptions & {
+    activities: ActivityFunctions;
+    rateLimits?: WorkerOptions['rateLimits'];
+    interceptors?: SdkWorkerOptions['interceptors'];
+    workerDeploymentOptions?: SdkWorkerOptions['workerDeploymentOptions'];
+  },
 ): Promise<Worker[]> {
   return Promise.all(
     CHANNEL_KINDS.map((kind) => {
@@ -91,6 +96,10 @@ export function createDispatchWorkers(
         activities: options.activities,
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         ...(rate !== undefined ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
+        ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+        ...(options.workerDeploymentOptions
+          ? { workerDeploymentOptions: options.workerDeploymentOptions }
+          : {}),
       });
     }),
   );

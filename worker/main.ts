@@ -1,64 +1,39 @@
+#!/usr/bin/env node
 /**
- * The worker process: connects to Temporal and PostgreSQL from the environment (see the README's
- * configuration table), builds the provider adapters from the worker-only provider configuration,
- * runs the workflow worker and one dispatch worker per channel kind, and shuts down cleanly on
- * SIGINT / SIGTERM (the SDK lets in-flight tasks finish first).
+ * The worker process: our workflows and the LiveChatPlugin on one Temporal worker, connected from
+ * the standard Temporal settings (`@temporalio/envconfig`: a `temporal.toml` profile and the
+ * environment) and PostgreSQL (`DATABASE_URL`); the plugin builds the provider adapters from the
+ * worker-only provider configuration, migrates the database, runs one dispatch worker per channel
+ * kind, and everything shuts down cleanly on SIGINT / SIGTERM (in-flight tasks finish first).
  */
-import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { describeDataConverter, liveChatDataConverter } from '../codec/data-converter';
-import { createChannelAdapters } from '../channels';
-import { createDb, migrateLatest } from '../db/knex';
-import { DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
-import { loadProviderConfig } from '../config/providers';
-import { installRuntimeLogger } from '../infra/runtime';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig } from '../config/environment';
 import { temporalConnectionOptions } from '../config/temporal-connection';
-import { parseHostAllowList } from '../infra/url-hosts';
-import { createWorkers } from './create-worker';
+import { installRuntimeLogger } from '../infra/runtime';
+import { LiveChatPlugin } from './plugin';
 
 async function run(): Promise<void> {
   const config = loadConfig();
-  const providers = loadProviderConfig();
   installRuntimeLogger('INFO');
-  const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
-  await migrateLatest(db);
-  const channels = createChannelAdapters(providers);
-  if (channels.unconfigured.length > 0) {
-    console.warn(
-      `no provider configured for: ${channels.unconfigured.join(', ')} (their messages wait until one is)`,
-    );
-  }
   const temporal = temporalConnectionOptions(process.env);
-  console.log(`connecting to ${temporal.summary}; ${describeDataConverter()}`);
+  const plugin = new LiveChatPlugin();
+  console.log(`connecting to ${temporal.summary}; ${plugin.describe()}`);
   const connection = await NativeConnection.connect(temporal.worker);
-  const rateLimits = {
-    email: providers.EMAIL_RATE_LIMIT,
-    whatsapp: providers.WHATSAPP_RATE_LIMIT,
-    telegram: providers.TELEGRAM_RATE_LIMIT,
-  };
-  const workers = await createWorkers({
-    connection,
-    namespace: temporal.namespace,
-    taskQueue: config.LIVECHAT_TASK_QUEUE,
-    activities: createActivities({
-      db,
-      channels: channels.adapters,
-      attachmentUrlHosts: parseHostAllowList(config.ATTACHMENT_URL_HOSTS),
-      rateLimits,
-    }),
-    dataConverter: liveChatDataConverter(),
-    rateLimits,
-  });
-  // Supervisors and tests wait for this line: from here on the worker polls.
-  console.log(
-    `worker ready: polling ${config.LIVECHAT_TASK_QUEUE} and its dispatch queues (pid ${process.pid})`,
-  );
   try {
-    await workers.run();
+    const worker = await Worker.create({
+      connection,
+      namespace: temporal.namespace,
+      taskQueue: config.LIVECHAT_TASK_QUEUE,
+      workflowsPath: require.resolve('../workflows'),
+      plugins: [plugin],
+    });
+    // Supervisors and tests wait for this line: from here on the worker polls.
+    console.log(
+      `worker ready: polling ${config.LIVECHAT_TASK_QUEUE} and its dispatch queues (pid ${process.pid})`,
+    );
+    await worker.run();
   } finally {
-    await channels.close();
     await connection.close();
-    await db.destroy();
   }
 }
 

@@ -12,3 +12,13 @@ export {
   resumeBulkUpdate,
   cancelBulkUpdate,
 } from './bulk-notify-messages';
+// What a designer's workflow needs beside them, all bundle-safe (no Node, no I/O): the refusal of a
+// step by its type, the error types, and the inputs' and results' types.
+export { refusalOf, type Refusal } from './refusal-of';
+export {
+  LiveChatError,
+  NON_RETRYABLE_ERROR_TYPES,
+  type LiveChatErrorType,
+  type ErrorDetails,
+} from '../domain/errors';
+export type * from '../domain/types';

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { InvalidInput } from '../domain/errors';
 
 /**
  * A workflow whose input is not an object would fail its workflow task, which Temporal retries
@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
  */
 export function requireInput<T>(input: T): T {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw ApplicationFailure.nonRetryable('The input is not valid: expected an object', 'InvalidInput');
+    throw new InvalidInput({ path: '', message: 'expected an object' }).toFailure();
   }
   return input;
 }

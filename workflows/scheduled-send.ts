@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -7,8 +6,10 @@ import {
   defineUpdate,
   proxyActivities,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { SendNotScheduled } from '../domain/errors';
 import type { ChannelKind, DeliveryStatus } from '../domain/types';
 import { DATABASE_STEP } from './activity-options';
 import { dispatcherFor } from './dispatcher';
@@ -48,12 +49,8 @@ export function scheduledSend() {
     {
       validator: () => {
         if (state.state !== 'scheduled' || cancelRequested) {
-          throw ApplicationFailure.create({
-            type: 'SendNotScheduled',
-            nonRetryable: true,
-            message: `The send is not waiting for its time (${state.status ?? state.state}); only a scheduled message that has not gone yet can be cancelled.`,
-            details: [{ status: state.status ?? state.state }],
-          });
+          const status = state.state === 'scheduled' ? 'being cancelled' : (state.status ?? state.state);
+          throw new SendNotScheduled({ workflowId: workflowInfo().workflowId, status }).toFailure();
         }
       },
     },

@@ -1,5 +1,5 @@
-import { ApplicationFailure, executeChild, workflowInfo } from '@temporalio/workflow';
-import { AllChannelsFailed } from '../domain/errors';
+import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { AllChannelsFailed, InvalidInput } from '../domain/errors';
 import type { FallbackAttempt, SendWithFallbackInput, SendWithFallbackResult } from '../domain/types';
 import { refusalOf } from './refusal-of';
 import { requireInput } from './require-input';
@@ -26,13 +26,12 @@ const MAX_CHANNELS = 5;
 export async function sendWithFallback(input: SendWithFallbackInput): Promise<SendWithFallbackResult> {
   const { channels, ...request } = requireInput(input);
   const problem = channelListProblem(channels);
-  if (problem)
-    throw ApplicationFailure.nonRetryable(`The input is not valid: channels: ${problem}`, 'InvalidInput');
+  if (problem) throw new InvalidInput({ path: 'channels', message: problem }).toFailure();
   if ('sessionId' in (request.to ?? {})) {
-    throw ApplicationFailure.nonRetryable(
-      'The input is not valid: to: a fallback sends to a contact or an account; a session has one channel',
-      'InvalidInput',
-    );
+    throw new InvalidInput({
+      path: 'to',
+      message: 'a fallback sends to a contact or an account; a session has one channel',
+    }).toFailure();
   }
   const { workflowId } = workflowInfo();
   const attempts: FallbackAttempt[] = [];
@@ -64,13 +63,7 @@ export async function sendWithFallback(input: SendWithFallbackInput): Promise<Se
     }
   }
   // Thrown as an ApplicationFailure: a plain error would fail the workflow task, retried forever.
-  const failed = new AllChannelsFailed({ attempts });
-  throw ApplicationFailure.create({
-    type: failed.type,
-    nonRetryable: true,
-    message: failed.message,
-    details: [failed.details],
-  });
+  throw new AllChannelsFailed({ attempts }).toFailure();
 }
 
 function channelListProblem(channels: unknown): string | undefined {

@@ -214,7 +214,6 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
     const now = clock();
     if (throttle.blocked(login, now.getTime())) {
       throw new ApiError(
-        429,
         'TooManySignInAttempts',
         'Too many failed sign-ins; wait a few minutes and try again.',
       );
@@ -222,7 +221,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
     const operator = await checkCredentials(db, body, body.password);
     if (!operator) {
       throttle.fail(login, now.getTime());
-      throw new ApiError(401, 'InvalidCredentials', 'The operator id, email or password is not right.');
+      throw new ApiError('InvalidCredentials', 'The operator id, email or password is not right.');
     }
     throttle.succeed(login);
     const { token, expiresAt } = await createOperatorSession(db, operator.id, now, ttlMs);

@@ -25,11 +25,7 @@ export const workspacePlugin: FastifyPluginAsync<WorkspaceDeps> = async (app, de
     // SameSite=Strict keeps the cookie off cross-site requests; an Origin check is the second lock.
     const origin = request.headers.origin;
     if (origin !== undefined && !sameOrigin(origin, request.headers.host)) {
-      throw new ApiError(
-        403,
-        'CrossOriginRequest',
-        'Requests to the workspace API must come from its own page.',
-      );
+      throw new ApiError('CrossOriginRequest', 'Requests to the workspace API must come from its own page.');
     }
   });
   app.addHook('onSend', async (request, reply) => {
@@ -46,24 +42,20 @@ export const workspacePlugin: FastifyPluginAsync<WorkspaceDeps> = async (app, de
     if (isFastifyError(error) && error.statusCode !== undefined && error.statusCode < 500) {
       return reply
         .code(error.statusCode)
-        .send(new ApiError(error.statusCode, 'BadRequest', error.message).body());
+        .send(new ApiError('BadRequest', error.message, { statusCode: error.statusCode }).body());
     }
     (deps.log ?? console.error)(
       `workspace request failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
     );
     return reply
       .code(500)
-      .send(new ApiError(500, 'InternalError', 'Something went wrong on our side; try again.').body());
+      .send(new ApiError('InternalError', 'Something went wrong on our side; try again.').body());
   });
   app.setNotFoundHandler(async (request, reply) =>
     reply
       .code(404)
       .send(
-        new ApiError(
-          404,
-          'RouteNotFound',
-          `There is no ${request.method} ${request.url.split('?')[0]}.`,
-        ).body(),
+        new ApiError('RouteNotFound', `There is no ${request.method} ${request.url.split('?')[0]}.`).body(),
       ),
   );
 

@@ -115,6 +115,7 @@ test('a wrong password and an unknown operator get the same refusal, and no cook
     expect(response.json()).toEqual({
       error: {
         type: 'InvalidCredentials',
+        title: 'Sign-in failed.',
         message: 'The operator id, email or password is not right.',
         details: null,
       },
@@ -151,6 +152,7 @@ test.each(PROTECTED)('$method $url answers 401 without a session', async ({ meth
   expect(response.json()).toEqual({
     error: {
       type: 'Unauthenticated',
+      title: 'Please sign in.',
       message: 'Sign in to use the workspace; your session may have expired.',
       details: null,
     },

@@ -1,5 +1,5 @@
 /**
- * Rules 1–13 of DOMAIN.md (an operator starts a session), each proved end to end: the Initiate
+ * Rules 1–13 (docs/rules.md) (an operator starts a session), each proved end to end: the Initiate
  * Session workflow on the real Temporal server, its activity against the real PostgreSQL, and the
  * in-memory stand-in providers. Every test makes a world of its own, so tests do not share sessions.
  */

@@ -1,5 +1,5 @@
 /**
- * Rules 14–19 of DOMAIN.md (a message sent by a business process), each proved end to end: the Send
+ * Rules 14–19 (docs/rules.md) (a message sent by a business process), each proved end to end: the Send
  * Live Chat Message workflow started through the real client on the real Temporal server, its
  * activities against the real PostgreSQL, and the in-memory stand-in providers.
  */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 
 // No Docker engine runs here; this checks what can be checked without one: the file parses, has
-// the production shape the README describes, pins every image and health-checks every service.
+// the production shape docs/operations.md describes, pins every image and health-checks every service.
 const root = path.join(__dirname, '..', '..');
 const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
   services: Record<
@@ -12,7 +12,7 @@ const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'ut
   >;
 };
 
-test('docker-compose.yml names every service the README mentions', () => {
+test('docker-compose.yml names every service docs/operations.md mentions', () => {
   expect(Object.keys(compose.services).sort()).toEqual([
     'codec',
     'postgresql',
@@ -21,7 +21,7 @@ test('docker-compose.yml names every service the README mentions', () => {
     'temporal-ui',
     'worker',
   ]);
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const readme = fs.readFileSync(path.join(root, 'docs', 'operations.md'), 'utf8');
   for (const phrase of ['PostgreSQL', 'Temporal server', 'Temporal UI', 'worker', 'server', 'codec server']) {
     expect(readme).toContain(phrase);
   }

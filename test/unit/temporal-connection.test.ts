@@ -1,21 +1,47 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError } from '../../config/environment';
 import { temporalConnectionOptions } from '../../config/temporal-connection';
 
 const CERT = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n');
 const KEY = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
-const EC_KEY = Buffer.from('-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n');
 
-/** A file system of the test's own: paths to contents; anything else is ENOENT. */
-function files(contents: Record<string, Buffer>): (path: string) => Buffer {
-  return (path) => {
-    const content = contents[path];
-    if (!content) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-    return content;
-  };
-}
+let dir: string;
+const file = (name: string) => path.join(dir, name);
+/** No profile file unless a test names one: the machine's own ~/.config/temporalio is never read. */
+const NO_FILE = () => ({ TEMPORAL_CONFIG_FILE: file('absent.toml') });
 
-const readFile = files({ '/certs/client.pem': CERT, '/certs/client.key': KEY, '/certs/ca.pem': CA });
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'livechat-envconfig-'));
+  fs.writeFileSync(file('client.pem'), CERT);
+  fs.writeFileSync(file('client.key'), KEY);
+  fs.writeFileSync(file('ca.pem'), CA);
+  fs.writeFileSync(
+    file('temporal.toml'),
+    [
+      '[profile.default]',
+      'address = "temporal.internal:7233"',
+      'namespace = "livechat-staging"',
+      '',
+      '[profile.prod]',
+      'address = "livechat.a1b2c.tmprl.cloud:7233"',
+      'namespace = "livechat.a1b2c"',
+      'api_key = "profile-api-key"',
+      '',
+      '[profile.mtls]',
+      'address = "temporal.internal:7233"',
+      '[profile.mtls.tls]',
+      `client_cert_path = "${file('client.pem')}"`,
+      `client_key_path = "${file('client.key')}"`,
+      `server_ca_cert_path = "${file('ca.pem')}"`,
+      'server_name = "frontend.temporal.internal"',
+      '',
+    ].join('\n'),
+  );
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function errorOf(work: () => unknown): ConfigError {
   try {
@@ -27,9 +53,9 @@ function errorOf(work: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-describe('temporalConnectionOptions', () => {
+describe('temporalConnectionOptions (@temporalio/envconfig: profiles and the standard variables)', () => {
   test('nothing set: the local server, namespace default, plaintext', () => {
-    const settings = temporalConnectionOptions({});
+    const settings = temporalConnectionOptions(NO_FILE());
     expect(settings.address).toBe('127.0.0.1:7233');
     expect(settings.namespace).toBe('default');
     expect(settings.client).toEqual({ address: '127.0.0.1:7233' });
@@ -39,162 +65,154 @@ describe('temporalConnectionOptions', () => {
 
   test('address and namespace from the environment; empty values count as unset', () => {
     const settings = temporalConnectionOptions({
+      ...NO_FILE(),
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
       TEMPORAL_NAMESPACE: 'livechat-prod',
       TEMPORAL_TLS: '',
-      TEMPORAL_TLS_CA: '',
       TEMPORAL_API_KEY: '',
     });
     expect(settings.client).toEqual({ address: 'temporal.internal:7233' });
     expect(settings.namespace).toBe('livechat-prod');
-    expect(temporalConnectionOptions({ TEMPORAL_NAMESPACE: '' }).namespace).toBe('default');
+    expect(temporalConnectionOptions({ ...NO_FILE(), TEMPORAL_NAMESPACE: '' }).namespace).toBe('default');
   });
 
-  test('a default address can be given by the caller', () => {
-    expect(temporalConnectionOptions({}, { defaultAddress: '127.0.0.1:7433' }).address).toBe(
-      '127.0.0.1:7433',
-    );
+  test('the default profile of TEMPORAL_CONFIG_FILE, with the environment on top of it', () => {
+    const fromFile = temporalConnectionOptions({ TEMPORAL_CONFIG_FILE: file('temporal.toml') });
+    expect(fromFile.address).toBe('temporal.internal:7233');
+    expect(fromFile.namespace).toBe('livechat-staging');
+    const overridden = temporalConnectionOptions({
+      TEMPORAL_CONFIG_FILE: file('temporal.toml'),
+      TEMPORAL_NAMESPACE: 'livechat-canary',
+    });
+    expect(overridden.address).toBe('temporal.internal:7233');
+    expect(overridden.namespace).toBe('livechat-canary');
   });
 
-  test('IPv6 addresses in brackets are accepted', () => {
-    expect(temporalConnectionOptions({ TEMPORAL_ADDRESS: '[::1]:7233' }).address).toBe('[::1]:7233');
-  });
-
-  test('TEMPORAL_TLS=true alone: TLS verified against the system CAs', () => {
-    for (const value of ['true', 'TRUE', '1', 'yes', 'on']) {
-      const settings = temporalConnectionOptions({ TEMPORAL_TLS: value });
-      expect(settings.client.tls).toEqual({});
-      expect(settings.worker.tls).toEqual({});
-    }
-    expect(temporalConnectionOptions({ TEMPORAL_TLS: 'false' }).client.tls).toBeUndefined();
-  });
-
-  test('mTLS: the client certificate pair, a private CA and a server name, for both connections', () => {
-    const settings = temporalConnectionOptions(
-      {
-        TEMPORAL_ADDRESS: 'temporal.internal:7233',
-        TEMPORAL_TLS_CERT: '/certs/client.pem',
-        TEMPORAL_TLS_KEY: '/certs/client.key',
-        TEMPORAL_TLS_CA: '/certs/ca.pem',
-        TEMPORAL_TLS_SERVER_NAME: 'frontend.temporal.internal',
-      },
-      { readFile },
-    );
-    const tls = {
-      clientCertPair: { crt: CERT, key: KEY },
-      serverRootCACertificate: CA,
-      serverNameOverride: 'frontend.temporal.internal',
-    };
-    expect(settings.client).toEqual({ address: 'temporal.internal:7233', tls });
-    expect(settings.worker).toEqual({ address: 'temporal.internal:7233', tls });
-    expect(settings.summary).toBe(
-      'temporal.internal:7233, namespace default, mTLS, own CA, server name frontend.temporal.internal',
-    );
-  });
-
-  test('an EC private key is a private key too', () => {
-    const settings = temporalConnectionOptions(
-      { TEMPORAL_TLS_CERT: '/c.pem', TEMPORAL_TLS_KEY: '/c.key' },
-      { readFile: files({ '/c.pem': CERT, '/c.key': EC_KEY }) },
-    );
-    expect(settings.worker.tls).toEqual({ clientCertPair: { crt: CERT, key: EC_KEY } });
-  });
-
-  test('Temporal Cloud with an API key: TLS on, the key on both connections, never in the summary', () => {
+  test('TEMPORAL_PROFILE picks a profile: Temporal Cloud with an API key, TLS on, the key never in the summary', () => {
     const settings = temporalConnectionOptions({
-      TEMPORAL_ADDRESS: 'livechat.a1b2c.tmprl.cloud:7233',
-      TEMPORAL_NAMESPACE: 'livechat.a1b2c',
-      TEMPORAL_API_KEY: 'secret-api-key',
+      TEMPORAL_CONFIG_FILE: file('temporal.toml'),
+      TEMPORAL_PROFILE: 'prod',
     });
     expect(settings.client).toEqual({
       address: 'livechat.a1b2c.tmprl.cloud:7233',
-      tls: {},
-      apiKey: 'secret-api-key',
+      tls: true,
+      apiKey: 'profile-api-key',
     });
     expect(settings.worker).toEqual(settings.client);
-    expect(settings.summary).toBe('livechat.a1b2c.tmprl.cloud:7233, namespace livechat.a1b2c, TLS, API key');
-    expect(settings.summary).not.toContain('secret');
+    expect(settings.summary).toBe(
+      'livechat.a1b2c.tmprl.cloud:7233, namespace livechat.a1b2c, profile prod, TLS, API key',
+    );
+    const key = temporalConnectionOptions({
+      TEMPORAL_CONFIG_FILE: file('temporal.toml'),
+      TEMPORAL_PROFILE: 'prod',
+      TEMPORAL_API_KEY: 'env-api-key',
+    });
+    expect(key.client.apiKey).toBe('env-api-key');
+  });
+
+  test('mTLS from a profile: the certificate pair, a private CA and a server name, for both connections', () => {
+    const settings = temporalConnectionOptions({
+      TEMPORAL_CONFIG_FILE: file('temporal.toml'),
+      TEMPORAL_PROFILE: 'mtls',
+    });
+    expect(settings.client.tls).toEqual(
+      expect.objectContaining({
+        clientCertPair: { crt: new Uint8Array(CERT), key: new Uint8Array(KEY) },
+        serverRootCACertificate: new Uint8Array(CA),
+        serverNameOverride: 'frontend.temporal.internal',
+      }),
+    );
+    expect(settings.worker).toEqual(settings.client);
+    expect(settings.summary).toBe(
+      'temporal.internal:7233, namespace default, profile mtls, mTLS, own CA, server name frontend.temporal.internal',
+    );
+  });
+
+  test('mTLS from the standard variables', () => {
+    const settings = temporalConnectionOptions({
+      ...NO_FILE(),
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_TLS_CLIENT_CERT_PATH: file('client.pem'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: file('client.key'),
+    });
+    expect(settings.worker.tls).toEqual(
+      expect.objectContaining({ clientCertPair: { crt: new Uint8Array(CERT), key: new Uint8Array(KEY) } }),
+    );
+  });
+
+  test('our earlier variable names are refused, each named with the standard one that replaces it', () => {
+    const error = errorOf(() =>
+      temporalConnectionOptions({
+        ...NO_FILE(),
+        TEMPORAL_TLS_CERT: file('client.pem'),
+        TEMPORAL_TLS_KEY: file('client.key'),
+        TEMPORAL_TLS_CA: file('ca.pem'),
+      }),
+    );
+    expect(error.message).toContain(
+      'TEMPORAL_TLS_CERT is no longer read, set TEMPORAL_TLS_CLIENT_CERT_PATH instead',
+    );
+    expect(error.message).toContain(
+      'TEMPORAL_TLS_KEY is no longer read, set TEMPORAL_TLS_CLIENT_KEY_PATH instead',
+    );
+    expect(error.message).toContain(
+      'TEMPORAL_TLS_CA is no longer read, set TEMPORAL_TLS_SERVER_CA_CERT_PATH instead',
+    );
   });
 
   test('an API key with TEMPORAL_TLS=false is refused, without printing the key', () => {
     const error = errorOf(() =>
-      temporalConnectionOptions({ TEMPORAL_API_KEY: 'secret-api-key', TEMPORAL_TLS: 'false' }),
+      temporalConnectionOptions({ ...NO_FILE(), TEMPORAL_API_KEY: 'secret-api-key', TEMPORAL_TLS: 'false' }),
     );
     expect(error.message).toContain('TEMPORAL_API_KEY: an API key is only sent over TLS');
     expect(error.message).not.toContain('secret-api-key');
   });
 
-  test('TLS files with TEMPORAL_TLS=false are refused', () => {
+  test('a certificate without its key is refused', () => {
     const error = errorOf(() =>
-      temporalConnectionOptions({ TEMPORAL_TLS: 'off', TEMPORAL_TLS_CA: '/certs/ca.pem' }, { readFile }),
+      temporalConnectionOptions({ ...NO_FILE(), TEMPORAL_TLS_CLIENT_CERT_PATH: file('client.pem') }),
     );
-    expect(error.message).toContain('TEMPORAL_TLS_CA: is set but TEMPORAL_TLS=false');
+    expect(error.message).toContain('mTLS needs both the client certificate and its key');
   });
 
-  test('a certificate without its key, or a key without its certificate, is refused', () => {
-    expect(
-      errorOf(() => temporalConnectionOptions({ TEMPORAL_TLS_CERT: '/certs/client.pem' })).message,
-    ).toContain('TEMPORAL_TLS_KEY: mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY');
-    expect(
-      errorOf(() => temporalConnectionOptions({ TEMPORAL_TLS_KEY: '/certs/client.key' })).message,
-    ).toContain('TEMPORAL_TLS_CERT: mTLS needs both');
-  });
-
-  test('malformed values are all named in one error', () => {
-    const error = errorOf(() =>
-      temporalConnectionOptions({
-        TEMPORAL_ADDRESS: 'https://temporal.internal:7233',
-        TEMPORAL_TLS: 'maybe',
-        TEMPORAL_API_KEY: 'two words',
-      }),
-    );
-    expect(error.message).toMatch(/^invalid Temporal connection settings: /);
-    expect(error.message).toContain('TEMPORAL_ADDRESS: must be host:port');
-    expect(error.message).toContain('TEMPORAL_TLS: must be true or false, got "maybe"');
-    expect(error.message).toContain('TEMPORAL_API_KEY: must be one token');
-    expect(error.message).not.toContain('two words');
-  });
-
-  test('an address without a port, or with a port out of range, is refused', () => {
-    for (const address of ['temporal.internal', 'temporal.internal:99999', ':7233']) {
-      expect(errorOf(() => temporalConnectionOptions({ TEMPORAL_ADDRESS: address })).message).toContain(
-        'TEMPORAL_ADDRESS: must be host:port',
-      );
+  test('an address without a port, with a scheme or with a port out of range, is refused', () => {
+    for (const address of [
+      'temporal.internal',
+      'temporal.internal:99999',
+      'https://temporal.internal:7233',
+    ]) {
+      expect(
+        errorOf(() => temporalConnectionOptions({ ...NO_FILE(), TEMPORAL_ADDRESS: address })).message,
+      ).toContain('TEMPORAL_ADDRESS: must be host:port');
     }
   });
 
-  test('a missing file names the variable and the path', () => {
+  test('a missing file names its path', () => {
     const error = errorOf(() =>
-      temporalConnectionOptions({ TEMPORAL_TLS_CA: '/certs/missing.pem' }, { readFile }),
+      temporalConnectionOptions({ ...NO_FILE(), TEMPORAL_TLS_SERVER_CA_CERT_PATH: file('missing.pem') }),
     );
-    expect(error.message).toBe('TEMPORAL_TLS_CA: cannot read /certs/missing.pem (ENOENT)');
+    expect(error.message).toBe(
+      `invalid Temporal connection settings: cannot read ${file('missing.pem')} (ENOENT)`,
+    );
   });
 
-  test('a file that is not PEM (a key given as the certificate, DER bytes) is refused', () => {
-    const swapped = errorOf(() =>
-      temporalConnectionOptions(
-        { TEMPORAL_TLS_CERT: '/certs/client.key', TEMPORAL_TLS_KEY: '/certs/client.pem' },
-        { readFile },
-      ),
+  test('a key given as the certificate is refused without printing the content', () => {
+    const error = errorOf(() =>
+      temporalConnectionOptions({
+        ...NO_FILE(),
+        TEMPORAL_TLS_CLIENT_CERT_PATH: file('client.key'),
+        TEMPORAL_TLS_CLIENT_KEY_PATH: file('ca.pem'),
+      }),
     );
-    expect(swapped.message).toContain('TEMPORAL_TLS_CERT: /certs/client.key is not a PEM certificate');
-    const der = errorOf(() =>
-      temporalConnectionOptions(
-        { TEMPORAL_TLS_CA: '/ca.der' },
-        { readFile: files({ '/ca.der': Buffer.from([0x30, 0x82, 0x01]) }) },
-      ),
-    );
-    expect(der.message).toContain('TEMPORAL_TLS_CA: /ca.der is not a PEM certificate');
+    expect(error.message).toContain('the client certificate is not a PEM certificate');
+    expect(error.message).toContain('the client key is not a PEM private key');
+    expect(error.message).not.toContain('MII');
   });
 
-  test('a key file that is not a private key is refused without printing its content', () => {
-    const error = errorOf(() =>
-      temporalConnectionOptions(
-        { TEMPORAL_TLS_CERT: '/certs/client.pem', TEMPORAL_TLS_KEY: '/certs/ca.pem' },
-        { readFile },
-      ),
-    );
-    expect(error.message).toContain('TEMPORAL_TLS_KEY: /certs/ca.pem is not a PEM private key');
-    expect(error.message).not.toContain('MIIC');
+  test('a profile file that does not parse is a ConfigError', () => {
+    fs.writeFileSync(file('broken.toml'), '[profile.default\naddress = ');
+    expect(
+      errorOf(() => temporalConnectionOptions({ TEMPORAL_CONFIG_FILE: file('broken.toml') })).message,
+    ).toMatch(/^invalid Temporal connection settings: /);
   });
 });

@@ -11,7 +11,6 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities, BulkPageInput, BulkPageProgress } from '../../activities';
 import { bulkProgress, bulkResult, cancelBulk, pauseBulk, resumeBulk, startBulkNotify } from '../../client';
-import { FAILURE_CONVERTER_PATH } from '../../codec/data-converter';
 import { dispatchTaskQueue } from '../../domain/task-queues';
 import type { BulkNotifyInput, BulkProgress } from '../../domain/types';
 
@@ -151,7 +150,6 @@ describe.each([
   { cache: 'with maxCachedWorkflows: 0', maxCachedWorkflows: 0 },
 ])('Bulk Notify with stub activities, $cache', ({ maxCachedWorkflows }) => {
   const taskQueue = `wf-bulk-${randomUUID()}`;
-  const dataConverter = { failureConverterPath: FAILURE_CONVERTER_PATH };
   let client: Client;
   let connection: Connection;
   let native: NativeConnection;
@@ -159,21 +157,21 @@ describe.each([
   let workers: Worker[];
 
   beforeAll(async () => {
-    const address = required('LIVECHAT_TEST_TEMPORAL_ADDRESS');
+    const address = required('LIVECHAT_WF_TEST_TEMPORAL_ADDRESS');
     native = await NativeConnection.connect({ address });
-    const common = { connection: native, namespace: 'default', activities: stubs, dataConverter };
+    const common = { connection: native, namespace: 'default', activities: stubs };
     workers = [
       await Worker.create({
         ...common,
         taskQueue,
-        workflowBundle: { codePath: required('LIVECHAT_TEST_WORKFLOW_BUNDLE') },
+        workflowBundle: { codePath: required('LIVECHAT_WF_TEST_WORKFLOW_BUNDLE') },
         ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
       }),
       await Worker.create({ ...common, taskQueue: dispatchTaskQueue(taskQueue, 'whatsapp') }),
     ];
     running = Promise.all(workers.map((w) => w.run()));
     connection = await Connection.connect({ address });
-    client = new Client({ connection, namespace: 'default', dataConverter });
+    client = new Client({ connection, namespace: 'default' });
   });
 
   afterAll(async () => {

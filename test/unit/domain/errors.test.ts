@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   AccountKindMismatch,
@@ -10,6 +12,8 @@ import {
   SessionAlreadyOpen,
   isLiveChatError,
   isLiveChatErrorType,
+  isRefusalType,
+  liveChatErrorOf,
   type LiveChatErrorType,
 } from '../../../domain';
 import * as errors from '../../../domain/errors';
@@ -49,6 +53,9 @@ const examples: Record<LiveChatErrorType, () => LiveChatError> = {
       reason: 'bot was blocked by the user',
       providerCode: '403',
     }),
+  ProviderUnavailable: () =>
+    new errors.ProviderUnavailable({ messageId: 'm1', reason: 'Service Unavailable', retryAfterMs: 7000 }),
+  DispatchInProgress: () => new errors.DispatchInProgress({ messageId: 'm1' }),
   AllChannelsFailed: () =>
     new errors.AllChannelsFailed({
       attempts: [
@@ -100,26 +107,89 @@ describe('domain errors', () => {
     expect(LIVE_CHAT_ERRORS[key as LiveChatErrorType]).toBe(error.constructor);
   });
 
+  /** The catalogue's only retryable errors: a provider down for now, a send another attempt is doing. */
+  const RETRYABLE: LiveChatErrorType[] = ['ProviderUnavailable', 'DispatchInProgress'];
+
   test.each(Object.entries(examples))(
-    '%s: is a non-retryable LiveChatError with a sentence for a message',
-    (_, make) => {
+    '%s: is a LiveChatError, retryable only when transient, with a sentence for a message',
+    (key, make) => {
       const error = make();
       expect(error).toBeInstanceOf(Error);
       expect(isLiveChatError(error)).toBe(true);
-      expect(error.nonRetryable).toBe(true);
+      expect(error.nonRetryable).toBe(!RETRYABLE.includes(key as LiveChatErrorType));
       expect(error.message).toMatch(/^[A-Z].*\.$/s);
       expect(error.message).not.toContain('undefined');
     },
   );
+
+  test.each(Object.entries(examples))(
+    "%s: has an HTTP status and a title for the operators' page, on the class and the error",
+    (key, make) => {
+      const error = make();
+      const entry = LIVE_CHAT_ERRORS[key as LiveChatErrorType];
+      expect(Number.isInteger(entry.status)).toBe(true);
+      expect(entry.status).toBeGreaterThanOrEqual(400);
+      expect(entry.status).toBeLessThan(600);
+      expect(entry.title).toMatch(/^[A-Z].*\.$/);
+      expect(entry.title.length).toBeLessThan(60);
+      expect({ status: error.status, title: error.title }).toEqual({
+        status: entry.status,
+        title: entry.title,
+      });
+    },
+  );
+
+  test.each(Object.entries(examples))(
+    '%s: its ApplicationFailure carries type, message and details, and a client gets the same error back',
+    (key, make) => {
+      const error = make();
+      const failure = error.toFailure();
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect(failure).toMatchObject({
+        type: key,
+        message: error.message,
+        nonRetryable: error.nonRetryable,
+      });
+      expect(failure.details).toEqual([error.details]);
+      // What a client decodes: the details after Temporal's JSON converter.
+      const revived = liveChatErrorOf({
+        type: failure.type,
+        details: JSON.parse(JSON.stringify(failure.details)) as unknown[],
+      });
+      expect(revived).toBeInstanceOf(LIVE_CHAT_ERRORS[key as LiveChatErrorType]);
+      expect(revived).toMatchObject({ type: key, message: error.message, details: error.details });
+    },
+  );
+
+  test('a retryable failure waits as the provider asked before the next attempt', () => {
+    expect(examples.ProviderUnavailable().toFailure()).toMatchObject({
+      nonRetryable: false,
+      nextRetryDelay: 7000,
+    });
+    const unknownWait = new errors.ProviderUnavailable({ messageId: 'm1', reason: 'timeout' }).toFailure();
+    expect(unknownWait.nextRetryDelay).toBeUndefined();
+  });
+
+  test('liveChatErrorOf leaves types outside the catalogue and failures without details alone', () => {
+    expect(liveChatErrorOf({ type: 'SomethingElse', details: [{}] })).toBeUndefined();
+    expect(liveChatErrorOf({ type: 'SendNotScheduled', details: [] })).toBeUndefined();
+    expect(liveChatErrorOf({ type: 'SendNotScheduled', details: null })).toBeUndefined();
+  });
 
   test.each(Object.entries(examples))('%s: details survive a JSON round trip unchanged', (_, make) => {
     const { details } = make();
     expect(JSON.parse(JSON.stringify(details))).toEqual(details);
   });
 
-  test('NON_RETRYABLE_ERROR_TYPES lists every error type exactly once', () => {
-    expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual(Object.keys(examples).sort());
+  test('NON_RETRYABLE_ERROR_TYPES lists every error type but the retryable ones, exactly once', () => {
+    expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual(
+      Object.keys(examples)
+        .filter((type) => !RETRYABLE.includes(type as LiveChatErrorType))
+        .sort(),
+    );
     expect(new Set(NON_RETRYABLE_ERROR_TYPES).size).toBe(NON_RETRYABLE_ERROR_TYPES.length);
+    expect(RETRYABLE.map(isRefusalType)).toEqual([false, false]);
+    expect(isRefusalType('DeliveryFailed')).toBe(true);
   });
 
   test('a process sees the class name as the ApplicationFailure type when an activity throws one', () => {
@@ -176,6 +246,54 @@ describe('domain errors', () => {
     const error = new InvalidPhoneNumber({ value: '4915123456789', reason: 'missing-plus' });
     expect(error.details.reason).toBe('missing-plus');
     expect(error.message).toContain('must start with + and the country code');
+  });
+
+  test('InvalidInput always lists its issues, however many were given', () => {
+    expect(new InvalidInput({ path: '', message: 'expected an object' }).details).toEqual({
+      issues: [{ path: '', message: 'expected an object' }],
+    });
+    expect(new InvalidInput({ path: 'to', message: 'is required' }).toFailure().details).toEqual([
+      { issues: [{ path: 'to', message: 'is required' }] },
+    ]);
+  });
+
+  test('no failure is built by hand outside the catalogue (domain/errors.ts)', () => {
+    const root = join(__dirname, '../../..');
+    const shipped = [
+      'activities',
+      'channels',
+      'cli',
+      'client',
+      'codec',
+      'config',
+      'db',
+      'domain',
+      'inbound',
+      'infra',
+      'server',
+      'worker',
+      'workflows',
+    ];
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory()
+          ? files(join(dir, entry.name))
+          : /\.(ts|js)$/.test(entry.name)
+            ? [join(dir, entry.name)]
+            : [],
+      );
+    const byHand =
+      /ApplicationFailure\s*\.\s*(create|nonRetryable|retryable|fromError)\s*\(|new\s+ApplicationFailure\s*\(/;
+    const sources = [...shipped.flatMap((dir) => files(join(root, dir))), join(root, 'index.ts')].map(
+      (file) => relative(root, file),
+    );
+    expect(sources).toContain('domain/errors.ts');
+    expect(sources.length).toBeGreaterThan(50);
+    const offenders = sources.filter(
+      (file) => file !== 'domain/errors.ts' && byHand.test(readFileSync(join(root, file), 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+    expect(byHand.test(readFileSync(join(root, 'domain/errors.ts'), 'utf8'))).toBe(true);
   });
 
   test('InvalidInput lists every issue with its path', () => {
