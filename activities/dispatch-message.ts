@@ -18,6 +18,7 @@ import {
 import { attachmentContent } from '../db/attachments';
 import { getMessage, markFailed, markSent } from '../db/messages';
 import { DeliveryFailed, DispatchInProgress, ProviderUnavailable } from '../domain/errors';
+import { openGate, type DispatchGate } from './rate-gate';
 import type { DeliveryStatus } from '../domain/types';
 import { errorField, scrub, silentLogger, type Logger } from '../infra/logger';
 import type { LiveChatMetrics } from '../infra/metrics';
@@ -60,6 +61,8 @@ export async function dispatchMessage(
   /** Tells Temporal the attempt is alive (the activity's heartbeat); nothing outside an activity. */
   keepAlive: () => void = () => undefined,
   telemetry: DispatchTelemetry = {},
+  /** Waits for the channel's rate (activities/rate-gate.ts) before the message goes to the provider. */
+  gate: DispatchGate = openGate,
 ): Promise<DispatchResult> {
   const logger = (telemetry.logger ?? silentLogger).child({ messageId });
   const leased = await leaseForDispatch(db, messageId, LEASE_MS);
@@ -78,6 +81,7 @@ export async function dispatchMessage(
       now,
       logger.child({ sessionId: leased.session_id }),
       telemetry.metrics,
+      gate,
     );
   } finally {
     clearInterval(renewal);
@@ -91,6 +95,7 @@ async function dispatchLeased(
   now: () => Date,
   logger: Logger,
   metrics: LiveChatMetrics | undefined,
+  gate: DispatchGate,
 ): Promise<DispatchResult> {
   const messageId = leased.id;
   const channel = leased.channel_kind;
@@ -104,7 +109,7 @@ async function dispatchLeased(
     // An earlier attempt that may have sent it: ask the provider first, where it can be asked.
     outcome =
       (await deliveredEarlier(db, adapter, outbound, leased.uncertain_since, logger)) ??
-      (await tracedSend(adapter, outbound));
+      (await gate(leased.channel_kind).then(() => tracedSend(adapter, outbound)));
     timer?.({ outcome: 'sent' });
   } catch (error) {
     timer?.({ outcome: error instanceof PermanentDeliveryError ? 'refused' : 'error' });

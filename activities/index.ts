@@ -10,13 +10,15 @@ import {
 } from '../db/bulk-runs';
 import type { Db } from '../db/knex';
 import { cancelPendingMessage } from '../db/messages';
-import type { BulkRecipient, DeliveryStatus } from '../domain/types';
+import type { BulkRecipient, ChannelKind, DeliveryStatus } from '../domain/types';
 import { silentLogger, type Logger } from '../infra/logger';
 import type { LiveChatMetrics } from '../infra/metrics';
 import type { HostAllowList } from '../infra/url-hosts';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
 import { planBulk, type PlanBulkInput, type PlannedBulk } from './plan-bulk';
+import { sharedRateGate } from './rate-gate';
+import { sendBulkPage, type BulkPageInput, type BulkPageProgress } from './send-bulk-page';
 import { prepareMessage, type PrepareMessageInput, type PreparedMessage } from './prepare-message';
 import {
   recordOperatorReply,
@@ -45,6 +47,13 @@ export interface ActivityDeps {
   attachmentUrlHosts?: HostAllowList;
   /** Attempts of the prepare step after which a file server that keeps failing refuses the message (default 10, about 3 minutes). */
   attachmentFetchAttempts?: number;
+  /**
+   * Messages per second per channel kind, held across every worker by a token bucket in the
+   * database (activities/rate-gate.ts): what a bulk's pages keep to, and single sends too.
+   */
+  rateLimits?: Partial<Record<ChannelKind, number>>;
+  /** A bulk page's time budget and in-page retry (activities/send-bulk-page.ts); tests shorten them. */
+  bulkPage?: { budgetMs?: number; inPageRetryMs?: number };
 }
 
 const DEFAULT_FETCH_ATTEMPTS = 10;
@@ -79,6 +88,9 @@ export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? (() => new Date());
   const logger = deps.logger ?? silentLogger;
   const metrics = deps.metrics;
+  const gates = sharedRateGate(deps.db, deps.rateLimits ?? {});
+  /** The rate of the dispatch queue this attempt runs on. */
+  const gate = () => gates(Context.current().info.taskQueue);
   return {
     prepareMessage: (input: PrepareMessageInput): Promise<PreparedMessage> =>
       asProcessFailure(() =>
@@ -89,11 +101,37 @@ export function createActivities(deps: ActivityDeps) {
       ),
     dispatchMessage: (input: { messageId: string }): Promise<DispatchResult> =>
       asProcessFailure(() =>
-        dispatchMessage(deps.db, deps.channels, input.messageId, clock, () => Context.current().heartbeat(), {
-          logger: activityLogger(logger),
-          ...(metrics ? { metrics } : {}),
-        }),
+        dispatchMessage(
+          deps.db,
+          deps.channels,
+          input.messageId,
+          clock,
+          () => Context.current().heartbeat(),
+          { logger: activityLogger(logger), ...(metrics ? { metrics } : {}) },
+          gate(),
+        ),
       ),
+    /** A page of a bulk's recipients prepared and dispatched, resuming at the last attempt's checkpoint. */
+    sendBulkPage: (input: BulkPageInput): Promise<BulkPageProgress> => {
+      const context = Context.current();
+      return asProcessFailure(() =>
+        sendBulkPage(
+          {
+            db: deps.db,
+            channels: deps.channels,
+            clock,
+            gate: gate(),
+            telemetry: { logger: activityLogger(logger), ...(metrics ? { metrics } : {}) },
+            resumeFrom: context.info.heartbeatDetails as BulkPageProgress | undefined,
+            checkpoint: (progress) => context.heartbeat(progress),
+            signal: context.cancellationSignal,
+            budgetMs: deps.bulkPage?.budgetMs,
+            inPageRetryMs: deps.bulkPage?.inPageRetryMs,
+          },
+          input,
+        ),
+      );
+    },
     startOperatorSession: (input: StartOperatorSessionInput): Promise<StartedSession> =>
       asProcessFailure(() => startOperatorSession(deps.db, input, clock())),
     recordOperatorReply: (input: RecordOperatorReplyInput): Promise<RecordedReply> =>
@@ -147,4 +185,6 @@ export type {
   PlanBulkInput,
   PlannedBulk,
   BulkOutcome,
+  BulkPageInput,
+  BulkPageProgress,
 };

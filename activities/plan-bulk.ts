@@ -13,7 +13,7 @@ import {
 } from '../domain/errors';
 import { parseBulkNotifyInput } from '../domain/inputs';
 import { validateMessageText, validateSubject } from '../domain/limits';
-import { renderMessageTemplate } from '../domain/templates';
+import { namesContact, renderMessageTemplate, templatePaths, unknownContactPaths } from '../domain/templates';
 import type { BulkNotifyInput, ChannelKind } from '../domain/types';
 
 export interface PlanBulkInput {
@@ -56,19 +56,12 @@ export async function planBulk(db: Knex, input: PlanBulkInput): Promise<PlannedB
   const author = request.author;
   if (author?.kind === 'user' && !(await getMembership(db, liveChat.id, author.userId)))
     throw new NotAllowedAuthor({ userId: author.userId, liveChatId: liveChat.id });
-  const variables = request.variables ?? {};
-  validateMessageText(
-    request.variables ? renderMessageTemplate(request.text, variables) : request.text,
-    rules.maxTextLength,
-  );
-  if (request.subject !== undefined) {
-    if (!rules.hasSubject)
-      throw new InvalidInput({
-        path: 'subject',
-        message: `only email channels take a subject, not ${channel.kind}`,
-      });
-    validateSubject(request.variables ? renderMessageTemplate(request.subject, variables) : request.subject);
-  }
+  if (request.subject !== undefined && !rules.hasSubject)
+    throw new InvalidInput({
+      path: 'subject',
+      message: `only email channels take a subject, not ${channel.kind}`,
+    });
+  checkTemplates(request, rules.maxTextLength);
 
   const existing = await getBulkRun(db, input.bulkId);
   if (existing && existing.state !== 'running') {
@@ -103,4 +96,60 @@ export async function planBulk(db: Knex, input: PlanBulkInput): Promise<PlannedB
     });
   }
   return { total, channelKind: channel.kind };
+}
+
+/**
+ * The text and subject as templates, before anything is sent. Shared variables only: rendered and
+ * checked once, as every recipient gets the same. With fields of each recipient's own (its
+ * variables, its contact's `contact.name` or `contact.data.<field>`): a field no recipient can have
+ * (`contact.nmae`, a variable neither shared nor given with any recipient) refuses the bulk; a
+ * recipient that lacks one it could have is that recipient's failure, as its page renders it.
+ */
+function checkTemplates(request: BulkNotifyInput, maxTextLength: number): void {
+  const templates = [request.text, ...(request.subject !== undefined ? [request.subject] : [])];
+  const paths = templates.flatMap(templatePaths);
+  const unknown = unknownContactPaths(paths);
+  if (unknown.length > 0)
+    throw new InvalidInput({
+      path: 'text',
+      message: `names {{${unknown[0]}}}, which no contact has (a contact offers contact.id, contact.name and contact.data.<field>)`,
+    });
+  const audience = request.audience;
+  const recipients = 'recipients' in audience ? audience.recipients : undefined;
+  const ownVariables = recipients?.some((r) => r.variables !== undefined) ?? false;
+  if (namesContact(paths) && recipients?.every((r) => !('contactId' in r)))
+    throw new InvalidInput({
+      path: 'text',
+      message: 'names contact fields, but every recipient is given by an account, without a contact',
+    });
+  if (!namesContact(paths) && !ownVariables) {
+    const variables = request.variables;
+    validateMessageText(
+      variables ? renderMessageTemplate(request.text, variables) : request.text,
+      maxTextLength,
+    );
+    if (request.subject !== undefined)
+      validateSubject(variables ? renderMessageTemplate(request.subject, variables) : request.subject);
+    return;
+  }
+  // What some recipient may have: every contact field named, every recipient's variable.
+  const anyRecipient: Record<string, unknown> = { contact: contactStandIn(paths) };
+  for (const r of recipients ?? []) Object.assign(anyRecipient, r.variables);
+  const context = { ...anyRecipient, ...request.variables };
+  for (const template of templates) renderMessageTemplate(template, context);
+}
+
+/** A contact with every `contact.…` field the template names, for checking it renders. */
+function contactStandIn(paths: string[]): Record<string, unknown> {
+  const contact: Record<string, unknown> = { id: '', name: '', data: {} };
+  for (const path of paths) {
+    const [head, ...rest] = path.split('.');
+    if (head !== 'contact' || rest.length === 0) continue;
+    let node = contact;
+    rest.forEach((part, k) => {
+      if (k === rest.length - 1) node[part] ??= '';
+      else node = (node[part] ??= {}) as Record<string, unknown>;
+    });
+  }
+  return contact;
 }

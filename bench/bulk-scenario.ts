@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { bulkProgress, startBulkNotify } from '../client/bulk-notify';
 import type { BulkProgress } from '../domain/types';
 import { runHistorySizes } from '../dev/run-histories';
+import { workflowCost } from './actions';
 import type { Probes } from './scenarios';
 import { retainedHeapMiB, sampleMemory } from './stats';
 import { BULK_CHANNEL, BULK_LIVE_CHAT } from './world';
@@ -24,6 +25,14 @@ export interface BulkScenarioResult {
   progressQueries: number;
   dbRoundTripsPerMessage: number;
   activityTasksPerMessage: number;
+  /** Billable Temporal actions per recipient: from the histories of every run, plus the progress queries. */
+  actionsPerRecipient: number;
+  /** The same figure for a message, as every scenario reports it. */
+  actionsPerMessage: number;
+  /** Heartbeats among those actions (estimated, bench/actions.ts). */
+  heartbeats: number;
+  /** Encoded history of every run, per recipient. */
+  historyBytesPerRecipient: number;
   peakRssMiB: number;
   retainedHeapMiB: number;
 }
@@ -78,7 +87,10 @@ export async function runBulk(
   if (Number((unsent[0] as { count: string }).count) !== 0) throw new Error('bulk: recipients left unsent');
 
   const sizes = await runHistorySizes(client, bulkId, handle.firstExecutionRunId);
+  const cost = await workflowCost(client, bulkId, handle.firstExecutionRunId);
   const round = (x: number) => Math.round(x * 100) / 100;
+  const actionsPerRecipient =
+    Math.round(((cost.actions + progressQueries + 1) / recipients) * 10_000) / 10_000;
   return {
     scenario: 'bulk',
     recipients,
@@ -93,6 +105,10 @@ export async function runBulk(
     progressQueries,
     dbRoundTripsPerMessage: round((probes.queries() - queries0) / recipients),
     activityTasksPerMessage: round((probes.activityTasks() - tasks0) / recipients),
+    actionsPerRecipient,
+    actionsPerMessage: actionsPerRecipient,
+    heartbeats: cost.heartbeats,
+    historyBytesPerRecipient: round(cost.bytes / recipients),
     peakRssMiB,
     retainedHeapMiB: retainedHeapMiB(),
   };

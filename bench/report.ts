@@ -1,5 +1,25 @@
+import type { BulkRateResult } from './bulk-rate';
 import type { BulkScenarioResult } from './bulk-scenario';
 import type { ScenarioResult } from './scenarios';
+
+/** A figure over the rounds: their median, and the smallest and largest. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function spread(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    median: round(median),
+    min: round(sorted[0] ?? NaN),
+    max: round(sorted[sorted.length - 1] ?? NaN),
+  };
+}
 
 export interface BenchReport {
   date: string;
@@ -8,9 +28,14 @@ export interface BenchReport {
   database: string;
   n: number;
   concurrency: number;
-  scenarios: ScenarioResult[];
-  ratios?: Record<string, number>;
+  rounds: number;
+  scenarios: (ScenarioResult & { rounds?: number[] })[];
+  /** bare, noop and send interleaved: each ratio over the rounds. */
+  roundRatios: Record<string, Spread>;
+  /** Figures of scenarios run once, side by side (direct, scale, bulk), with the round medians. */
+  ratios?: Record<string, Spread>;
   bulk: BulkScenarioResult;
+  bulkRate: BulkRateResult[];
 }
 
 const byName = (report: BenchReport, name: string): ScenarioResult => {
@@ -20,24 +45,24 @@ const byName = (report: BenchReport, name: string): ScenarioResult => {
 };
 
 /** The figures the targets are stated in, computed from scenarios measured side by side. */
-export function ratios(report: BenchReport): Record<string, number> {
+export function ratios(report: BenchReport): Record<string, Spread> {
   const [noop, send, direct, big] = ['noop', 'send', 'direct', 'scale-16N'].map((name) =>
     byName(report, name),
   ) as [ScenarioResult, ScenarioResult, ScenarioResult, ScenarioResult];
-  const round = (x: number) => Math.round(x * 100) / 100;
+  const once = (x: number) => spread([x]);
   return {
-    'send/noop throughput': round(send.messagesPerSecond / noop.messagesPerSecond),
-    'send/noop p99 latency': round(send.latencyMs.p99 / noop.latencyMs.p99),
-    'send/direct throughput': round(send.messagesPerSecond / direct.messagesPerSecond),
-    'cost per message 16N/N': round(big.seconds / big.messages / (send.seconds / send.messages)),
-    'bulk/send throughput': round(report.bulk.messagesPerSecond / send.messagesPerSecond),
+    ...report.roundRatios,
+    'send/noop p99 latency (median round)': once(send.latencyMs.p99 / noop.latencyMs.p99),
+    'send/direct throughput': once(send.messagesPerSecond / direct.messagesPerSecond),
+    'cost per message 16N/N': once(big.seconds / big.messages / (send.seconds / send.messages)),
+    'bulk/send throughput': once(report.bulk.messagesPerSecond / send.messagesPerSecond),
   };
 }
 
 export function printReport(report: BenchReport): void {
   report.ratios = ratios(report);
   console.log(`\n${report.date}  ${report.machine}  temporal: ${report.temporal}  db: ${report.database}`);
-  console.log(`N = ${report.n}, concurrency = ${report.concurrency}\n`);
+  console.log(`N = ${report.n}, concurrency = ${report.concurrency}, rounds = ${report.rounds}\n`);
   const rows = report.scenarios.map((s) => ({
     scenario: s.scenario,
     messages: s.messages,
@@ -47,6 +72,7 @@ export function printReport(report: BenchReport): void {
     'p99 ms': s.latencyMs.p99,
     'db trips/msg': s.dbRoundTripsPerMessage,
     'activities/msg': s.activityTasksPerMessage,
+    'actions/msg': s.actionsPerMessage,
     'peak RSS MiB': s.peakRssMiB,
     'heap after GC MiB': s.retainedHeapMiB,
   }));
@@ -55,4 +81,6 @@ export function printReport(report: BenchReport): void {
   const { scenario: _, ...bulk } = report.bulk;
   console.log('bulk: one Bulk Notify process');
   console.table([bulk]);
+  console.log('bulk-rate: a bulk against a stand-in limited to the configured rate');
+  console.table(report.bulkRate.map(({ scenario: _s, ...r }) => r));
 }

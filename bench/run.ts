@@ -1,14 +1,19 @@
 /**
- * `npm run bench [-- --quick] [-- --n 200 --concurrency 50]`: the benchmark of QUALITY.md. Starts what
- * it needs (or uses TEMPORAL_ADDRESS / DATABASE_URL), then runs, on one server with the same worker
- * settings: noop (Temporal's floor), send (the product), direct (no durability), send at 4N and
- * 16N (scale), and bulk (one process notifying --bulk contacts, 10 000 by default). Prints a table and writes bench/results/latest.json.
+ * `npm run bench [-- --quick] [-- --n 200 --concurrency 50 --rounds 5 --bulk 10000 --rate-bulk 100000]`:
+ * the benchmark of QUALITY.md. Starts what it needs (or uses TEMPORAL_ADDRESS / DATABASE_URL), then
+ * runs, on one server: `bare` (a minimal worker and a workflow of the same shape, no project code),
+ * `noop` (our worker, our workflow's shape, activities that do nothing) and `send` (the product)
+ * interleaved over --rounds rounds, in a rotating order, at --concurrency and at 1, each ratio the
+ * median of the rounds with its min and max; then direct (no durability), send at 4N and 16N
+ * (scale), bulk (one process notifying --bulk contacts) and bulk-rate (a bulk of --rate-bulk
+ * against a stand-in limited to 80/s and to 400/s). Billable Temporal actions are counted from
+ * the histories (bench/actions.ts). Prints tables and writes bench/results/latest(-quick).json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ChannelAdapter, ChannelAdapters } from '../channels/adapter';
 import { createDb, migrateLatest } from '../db/knex';
@@ -22,7 +27,9 @@ import { loadProviderConfig } from '../config/providers';
 import { createDispatchWorkers, createWorkflowWorker, LiveChatWorkers } from '../worker/create-worker';
 import { createNoopActivities } from './noop-activities';
 import { printReport, type BenchReport } from './report';
-import { runDirect, runNoop, runSend, type Probes, type ScenarioResult } from './scenarios';
+import { runBare, runDirect, runNoop, runSend, type Probes, type ScenarioResult } from './scenarios';
+import { runBulkRate, type BulkRateResult } from './bulk-rate';
+import { spread } from './report';
 import { runBulk, type BulkScenarioResult } from './bulk-scenario';
 import { benchRequests, benchTelegramChats, seedBenchWorld, seedBulkAudience } from './world';
 
@@ -56,9 +63,14 @@ function counted<T extends Record<string, (...args: never[]) => Promise<unknown>
 
 async function run(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const n = option('n', quick ? 20 : 200);
+  const n = option('n', quick ? 10 : 200);
   const concurrency = option('concurrency', quick ? 10 : 50);
   const bulkSize = option('bulk', quick ? 200 : 10_000);
+  const rounds = option('rounds', 5);
+  /** Recipients of each bulk-rate run; --quick: two seconds' worth of each rate. */
+  const rateBulk = process.argv.includes('--rate-bulk') || !quick ? option('rate-bulk', 100_000) : 0;
+  /** At concurrency 1: fewer, one after the other. */
+  const n1 = quick ? 2 : 20;
   installRuntimeLogger('WARN');
   const config = loadConfig();
 
@@ -68,7 +80,8 @@ async function run(): Promise<void> {
   let queries = 0;
   let activityTasks = 0;
   const deliveredAt = new Map<string, number>();
-  const customers = 22 * n + Math.min(n, 10); // every scenario has customers of its own
+  // Every scenario has customers of its own: the rounds, the warm-up, direct, 4N and 16N.
+  const customers = (rounds + 22) * n + rounds * n1 + Math.min(n, 10);
   const sandbox = await startSandbox();
   let stopAdapters = async (): Promise<void> => undefined;
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
@@ -87,7 +100,7 @@ async function run(): Promise<void> {
       Object.entries(configured.adapters).map(([kind, adapter]) => [kind, timed(adapter, deliveredAt)]),
     );
     const tick = () => activityTasks++;
-    const { dispatchMessage, ...databaseSteps } = createActivities({ db, channels });
+    const { dispatchMessage, sendBulkPage, ...databaseSteps } = createActivities({ db, channels });
     const { noopPrepare, noopDispatch } = createNoopActivities(deliveredAt);
     const taskQueue = `${config.LIVECHAT_TASK_QUEUE}-bench`;
     const queue = { connection: nativeConnection, namespace: temporal.namespace, taskQueue };
@@ -99,8 +112,27 @@ async function run(): Promise<void> {
       }),
       ...(await createDispatchWorkers({
         ...queue,
-        activities: counted({ dispatchMessage, noopDispatch }, tick),
+        activities: counted({ dispatchMessage, sendBulkPage, noopDispatch }, tick),
       })),
+    ]);
+    // The bare floor's own minimal worker: its workflow and two activities, nothing of this project.
+    const bareQueue = `${taskQueue}-bare`;
+    const bareWorkers = new LiveChatWorkers([
+      await Worker.create({
+        connection: nativeConnection,
+        namespace: temporal.namespace,
+        taskQueue: bareQueue,
+        workflowsPath: require.resolve('./bare-floor'),
+        activities: { barePrepare: async (input: { kind: string }) => ({ id: input.kind }) },
+      }),
+      await Worker.create({
+        connection: nativeConnection,
+        namespace: temporal.namespace,
+        taskQueue: `${bareQueue}-second`,
+        activities: {
+          bareDispatch: async () => ({ status: 'sent' }),
+        },
+      }),
     ]);
     const client = new Client({ connection, namespace: temporal.namespace });
     const probes: Probes = {
@@ -109,28 +141,109 @@ async function run(): Promise<void> {
       deliveredAt: (key) => deliveredAt.get(key),
     };
 
-    const { results, bulk } = await workers.runUntil(async () => {
-      let next = 0;
-      const batch = (size: number, label: string) => {
-        const requests = benchRequests(next, size, label);
-        next += size;
-        return requests;
-      };
-      // Warm up: the first workflows pay for bundle loading and JIT.
-      await runNoop(client, taskQueue, Math.min(n, 10), concurrency, probes);
-      await runSend('warmup', client, taskQueue, batch(Math.min(n, 10), 'w'), concurrency, probes);
-      const out: ScenarioResult[] = [];
-      out.push(await runNoop(client, taskQueue, n, concurrency, probes));
-      out.push(await runSend('send', client, taskQueue, batch(n, 'n'), concurrency, probes));
-      out.push(await runDirect(db, channels, batch(n, 'd'), concurrency, probes));
-      out.push(await runSend('scale-4N', client, taskQueue, batch(4 * n, '4n'), concurrency, probes));
-      out.push(await runSend('scale-16N', client, taskQueue, batch(16 * n, '16n'), concurrency, probes));
-      const bulkResult: BulkScenarioResult = await runBulk(client, db, taskQueue, bulkSize, concurrency, {
-        ...probes,
-        deliveredCount: () => deliveredAt.size,
-      });
-      return { results: out, bulk: bulkResult };
+    const { results, bulk, roundRatios } = await bareWorkers.runUntil(() =>
+      workers.runUntil(async () => {
+        let next = 0;
+        const batch = (size: number, label: string) => {
+          const requests = benchRequests(next, size, label);
+          next += size;
+          return requests;
+        };
+        // Bare deliveries are noted when its workflow completes: its activities are no project code.
+        const bare = async (count: number, c: number) => {
+          const result = await runBare(client, bareQueue, count, c, {
+            ...probes,
+            deliveredAt: () => Date.now(),
+          });
+          return result;
+        };
+        // Warm up: the first workflows pay for bundle loading and JIT.
+        console.log('warming up');
+        await bare(Math.min(n, 10), concurrency);
+        await runNoop(client, taskQueue, Math.min(n, 10), concurrency, probes);
+        await runSend('warmup', client, taskQueue, batch(Math.min(n, 10), 'w'), concurrency, probes);
+
+        // bare, noop and send interleaved, the order rotating each round, at `concurrency` and at 1.
+        const perRound: Record<string, ScenarioResult>[] = [];
+        for (let r = 0; r < rounds; r++) {
+          const round: Record<string, ScenarioResult> = {};
+          const steps: [string, () => Promise<ScenarioResult>][] = [
+            ['bare', () => bare(n, concurrency)],
+            ['noop', () => runNoop(client, taskQueue, n, concurrency, probes)],
+            ['send', () => runSend('send', client, taskQueue, batch(n, `r${r}`), concurrency, probes)],
+            ['bare-c1', () => bare(n1, 1)],
+            ['noop-c1', () => runNoop(client, taskQueue, n1, 1, probes)],
+            ['send-c1', () => runSend('send', client, taskQueue, batch(n1, `r${r}c`), 1, probes)],
+          ];
+          const shift = r % 3;
+          const order = [...steps.slice(0, 3), ...steps.slice(3)].map(
+            (_, k) => steps[k < 3 ? (k + shift) % 3 : 3 + ((k - 3 + shift) % 3)]!,
+          );
+          for (const [name, step] of order) {
+            round[name] = { ...(await step()), scenario: name };
+            console.log(`round ${r + 1}/${rounds} ${name}: ${round[name].messagesPerSecond} msg/s`);
+          }
+          perRound.push(round);
+        }
+        const ratio = (a: string, b: string, f: (s: ScenarioResult) => number) =>
+          spread(perRound.map((round) => f(round[a]!) / f(round[b]!)));
+        const tput = (s: ScenarioResult) => s.messagesPerSecond;
+        const p50 = (s: ScenarioResult) => s.latencyMs.p50;
+        const roundRatios = {
+          'send/noop throughput': ratio('send', 'noop', tput),
+          'noop/bare throughput': ratio('noop', 'bare', tput),
+          'send/bare throughput': ratio('send', 'bare', tput),
+          'send/noop throughput c=1': ratio('send-c1', 'noop-c1', tput),
+          'send/bare throughput c=1': ratio('send-c1', 'bare-c1', tput),
+          'send/bare p50 latency c=1': ratio('send-c1', 'bare-c1', p50),
+          'send/bare p50 latency': ratio('send', 'bare', p50),
+        };
+        // Each interleaved scenario as its median round (by throughput), its rounds beside it.
+        const out: ScenarioResult[] = ['bare', 'noop', 'send', 'bare-c1', 'noop-c1', 'send-c1'].map(
+          (name) => {
+            const all = perRound.map((round) => round[name]!).sort((x, y) => tput(x) - tput(y));
+            return { ...all[Math.floor(all.length / 2)]!, rounds: all.map(tput) };
+          },
+        );
+        console.log('direct, scale, bulk');
+        out.push(await runDirect(db, channels, batch(n, 'd'), concurrency, probes));
+        out.push(await runSend('scale-4N', client, taskQueue, batch(4 * n, '4n'), concurrency, probes));
+        out.push(await runSend('scale-16N', client, taskQueue, batch(16 * n, '16n'), concurrency, probes));
+        const bulkResult: BulkScenarioResult = await runBulk(client, db, taskQueue, bulkSize, concurrency, {
+          ...probes,
+          deliveredCount: () => deliveredAt.size,
+        });
+        return { results: out, bulk: bulkResult, roundRatios };
+      }),
+    );
+
+    // bulk-rate: its own workers with the channel's rate set, the stand-in enforcing it.
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      logger: new DefaultLogger('WARN'),
     });
+    const bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bundle-')), 'workflows.js');
+    fs.writeFileSync(bundlePath, code);
+    const bulkRate: BulkRateResult[] = [];
+    for (const [k, perSecond] of [80, 400].entries()) {
+      const recipients = rateBulk || perSecond * 2;
+      console.log(`bulk-rate: ${recipients} recipients at ${perSecond}/s`);
+      bulkRate.push(
+        await runBulkRate({
+          connection: nativeConnection,
+          namespace: temporal.namespace,
+          client,
+          db,
+          sandbox,
+          channels: configured.adapters,
+          workflowBundlePath: bundlePath,
+          taskQueue,
+          perSecond,
+          recipients,
+          phoneBase: 70_000_000 + k * 10_000_000,
+        }),
+      );
+    }
 
     const report: BenchReport = {
       date: new Date().toISOString(),
@@ -139,8 +252,11 @@ async function run(): Promise<void> {
       database: database.source,
       n,
       concurrency,
+      rounds,
       scenarios: results,
+      roundRatios,
       bulk,
+      bulkRate,
     };
     printReport(report);
     const out = path.join(__dirname, 'results', quick ? 'latest-quick.json' : 'latest.json');

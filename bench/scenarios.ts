@@ -6,6 +6,8 @@ import { prepareMessage } from '../activities/prepare-message';
 import type { ChannelAdapters } from '../channels/adapter';
 import type { SendLiveChatMessageInput } from '../domain/types';
 import { sendLiveChatMessage } from '../workflows';
+import { workflowCost } from './actions';
+import { bareFloor } from './bare-floor';
 import { benchNoop } from './noop-workflow';
 import { inPool, quantile, retainedHeapMiB, sampleMemory } from './stats';
 
@@ -14,7 +16,11 @@ export interface ScenarioResult {
   messages: number;
   seconds: number;
   messagesPerSecond: number;
+  /** Workflows in flight at once. */
+  concurrency: number;
   latencyMs: { p50: number; p95: number; p99: number };
+  /** Billable Temporal actions per message, counted from the histories (bench/actions.ts). */
+  actionsPerMessage: number;
   dbRoundTripsPerMessage: number;
   activityTasksPerMessage: number;
   peakRssMiB: number;
@@ -32,11 +38,16 @@ export interface Probes {
   deliveredAt(key: string): number | undefined;
 }
 
+/** Histories read per scenario to count actions: enough for a mean, few enough to stay quick. */
+const COST_SAMPLE = 40;
+
 async function measure(
   scenario: string,
   n: number,
+  concurrency: number,
   probes: Probes,
-  run: () => Promise<{ started: number; key: string }[]>,
+  run: () => Promise<{ started: number; key: string; workflowId?: string }[]>,
+  client?: Client,
 ): Promise<ScenarioResult> {
   const [queries0, tasks0] = [probes.queries(), probes.activityTasks()];
   const memory = sampleMemory();
@@ -51,11 +62,19 @@ async function measure(
     return at - started;
   });
   const round = (x: number) => Math.round(x * 100) / 100;
+  let actionsPerMessage = 0;
+  const sample = items.flatMap((i) => (i.workflowId ? [i.workflowId] : [])).slice(0, COST_SAMPLE);
+  if (client && sample.length > 0) {
+    const costs = await Promise.all(sample.map((id) => workflowCost(client, id)));
+    actionsPerMessage = round(costs.reduce((sum, c) => sum + c.actions, 0) / sample.length);
+  }
   return {
     scenario,
     messages: n,
+    concurrency,
     seconds: round(seconds),
     messagesPerSecond: round(n / seconds),
+    actionsPerMessage,
     latencyMs: {
       p50: quantile(latencies, 0.5),
       p95: quantile(latencies, 0.95),
@@ -70,21 +89,49 @@ async function measure(
 
 export function runNoop(client: Client, taskQueue: string, n: number, concurrency: number, probes: Probes) {
   const kinds = ['email', 'whatsapp', 'telegram'] as const;
-  return measure('noop', n, probes, () =>
-    inPool(
-      Array.from({ length: n }, (_, i) => i),
-      concurrency,
-      async (i) => {
-        const workflowId = `bench-noop-${randomUUID()}`;
-        const started = Date.now();
-        await client.workflow.execute(benchNoop, {
-          taskQueue,
-          workflowId,
-          args: [{ channelKind: kinds[i % 3] ?? 'email' }],
-        });
-        return { started, key: workflowId };
-      },
-    ),
+  return measure(
+    'noop',
+    n,
+    concurrency,
+    probes,
+    () =>
+      inPool(
+        Array.from({ length: n }, (_, i) => i),
+        concurrency,
+        async (i) => {
+          const workflowId = `bench-noop-${randomUUID()}`;
+          const started = Date.now();
+          await client.workflow.execute(benchNoop, {
+            taskQueue,
+            workflowId,
+            args: [{ channelKind: kinds[i % 3] ?? 'email' }],
+          });
+          return { started, key: workflowId, workflowId };
+        },
+      ),
+    client,
+  );
+}
+
+/** The bare floor (bench/bare-floor.ts) on its own minimal worker: no code of this project. */
+export function runBare(client: Client, taskQueue: string, n: number, concurrency: number, probes: Probes) {
+  return measure(
+    'bare',
+    n,
+    concurrency,
+    probes,
+    () =>
+      inPool(
+        Array.from({ length: n }, (_, i) => i),
+        concurrency,
+        async () => {
+          const workflowId = `bench-bare-${randomUUID()}`;
+          const started = Date.now();
+          await client.workflow.execute(bareFloor, { taskQueue, workflowId, args: [{ kind: 'whatsapp' }] });
+          return { started, key: workflowId, workflowId };
+        },
+      ),
+    client,
   );
 }
 
@@ -96,16 +143,23 @@ export function runSend(
   concurrency: number,
   probes: Probes,
 ) {
-  return measure(scenario, requests.length, probes, () =>
-    inPool(requests, concurrency, async (request) => {
-      const started = Date.now();
-      const result = await client.workflow.execute(sendLiveChatMessage, {
-        taskQueue,
-        workflowId: `bench-send-${randomUUID()}`,
-        args: [request],
-      });
-      return { started, key: result.messageId };
-    }),
+  return measure(
+    scenario,
+    requests.length,
+    concurrency,
+    probes,
+    () =>
+      inPool(requests, concurrency, async (request) => {
+        const started = Date.now();
+        const workflowId = `bench-send-${randomUUID()}`;
+        const result = await client.workflow.execute(sendLiveChatMessage, {
+          taskQueue,
+          workflowId,
+          args: [request],
+        });
+        return { started, key: result.messageId, workflowId };
+      }),
+    client,
   );
 }
 
@@ -117,7 +171,7 @@ export function runDirect(
   concurrency: number,
   probes: Probes,
 ) {
-  return measure('direct', requests.length, probes, () =>
+  return measure('direct', requests.length, concurrency, probes, () =>
     inPool(requests, concurrency, async (request) => {
       const started = Date.now();
       const key = `direct:${randomUUID()}`;

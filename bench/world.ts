@@ -95,16 +95,25 @@ export function benchRequests(first: number, n: number, label: string): SendLive
 }
 
 /** The bulk scenario's audience: `count` contacts of its own app, each with a WhatsApp number. */
-export async function seedBulkAudience(db: Knex, count: number): Promise<void> {
+export async function seedBulkAudience(
+  db: Knex,
+  count: number,
+  /** Another audience of its own (the bulk-rate scenario): its live chat, app and numbers. */
+  own: { liveChat: string; channel: string; phoneBase: number } = {
+    liveChat: BULK_LIVE_CHAT,
+    channel: BULK_CHANNEL,
+    phoneBase: 50_000_000,
+  },
+): Promise<void> {
   await applyConfig(db, {
     liveChats: [
       {
-        id: BULK_LIVE_CHAT,
+        id: own.liveChat,
         name: 'Benchmark Newsletter',
-        boundApp: BULK_LIVE_CHAT,
+        boundApp: own.liveChat,
         channels: [
           {
-            id: BULK_CHANNEL,
+            id: own.channel,
             kind: 'whatsapp',
             name: 'WhatsApp',
             settings: { from: '+14155550101', templateContentSid: 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
@@ -116,15 +125,15 @@ export async function seedBulkAudience(db: Knex, count: number): Promise<void> {
   for (let start = 0; start < count; start += 1_000) {
     const ids = Array.from({ length: Math.min(1_000, count - start) }, (_, k) => start + k);
     await db('contacts').insert(
-      ids.map((i) => ({ id: `bulk-${i}`, app: BULK_LIVE_CHAT, name: `Subscriber ${i}` })),
+      ids.map((i) => ({ id: `${own.liveChat}-${i}`, app: own.liveChat, name: `Subscriber ${i}` })),
     );
     await db('contact_fields').insert(
       ids.map((i) => ({
-        contact_id: `bulk-${i}`,
+        contact_id: `${own.liveChat}-${i}`,
         field: 'accounts',
         type: 'account',
         kind: 'phone',
-        value: phoneOf(50_000_000 + i),
+        value: phoneOf(own.phoneBase + i),
       })),
     );
   }

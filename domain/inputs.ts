@@ -171,14 +171,24 @@ export function parseOperatorReplyInput(raw: unknown): OperatorReplyInput {
 /** At most this many recipients in a list (the list travels in the workflow's first event); more through a query. */
 export const MAX_BULK_LIST = 10_000;
 export const MAX_BULK_CONCURRENCY = 200;
+export const MAX_BULK_PAGE = 1_000;
+
+/** A recipient's own template variables (a list audience): they win over the shared ones. */
+const recipientVariables = z
+  .record(z.string().max(100), z.union([z.string().max(10_000), z.number(), z.boolean()]))
+  .optional();
 
 const BulkAudienceSchema = z.union([
   z.strictObject({
     recipients: z
       .array(
         z.union([
-          z.strictObject({ contactId: id, field: z.string().min(1).max(200).optional() }),
-          z.strictObject({ account: z.string().min(1).max(320) }),
+          z.strictObject({
+            contactId: id,
+            field: z.string().min(1).max(200).optional(),
+            variables: recipientVariables,
+          }),
+          z.strictObject({ account: z.string().min(1).max(320), variables: recipientVariables }),
         ]),
       )
       .min(1, 'give at least one recipient')
@@ -208,7 +218,8 @@ export const BulkNotifyInputSchema = z.strictObject({
   channelId: id,
   audience: BulkAudienceSchema,
   concurrency: z.number().int().min(1).max(MAX_BULK_CONCURRENCY).optional(),
-  continueAsNewAfterEvents: z.number().int().min(200).max(40_000).optional(),
+  pageSize: z.number().int().min(1).max(MAX_BULK_PAGE).optional(),
+  continueAsNewAfterEvents: z.number().int().min(100).max(40_000).optional(),
 });
 
 export function parseBulkNotifyInput(raw: unknown): BulkNotifyInput {

@@ -61,6 +61,65 @@ export function renderMessageTemplate(template: string, variables: Record<string
   }
 }
 
+/**
+ * The variable paths a message template names (`name`, `contact.data.city`), as written, without
+ * helpers' own names or `@` data; throws `TemplateInvalid` when it does not parse.
+ */
+export function templatePaths(template: string): string[] {
+  let ast: unknown;
+  try {
+    ast = handlebars.parse(template);
+  } catch (e) {
+    throw toTemplateError(e, template);
+  }
+  const paths = new Set<string>();
+  const visit = (node: unknown, isCallee: boolean): void => {
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, false));
+    if (node === null || typeof node !== 'object') return;
+    const n = node as {
+      type?: string;
+      original?: string;
+      data?: boolean;
+      depth?: number;
+      path?: unknown;
+      params?: unknown[];
+    };
+    if (n.type === 'PathExpression') {
+      if (!n.data && !isCallee && n.depth === 0 && n.original) paths.add(n.original);
+      return;
+    }
+    // A block or a helper call: its path is the helper's name when it has parameters.
+    const hasParams = Array.isArray(n.params) && n.params.length > 0;
+    for (const [key, value] of Object.entries(n)) {
+      if (key === 'loc') continue;
+      visit(value, key === 'path' && (hasParams || n.type === 'BlockStatement'));
+    }
+  };
+  visit(ast, false);
+  return [...paths];
+}
+
+/** What a contact offers a bulk's template: `contact.id`, `contact.name`, and `contact.data.<field>`. */
+export const CONTACT_TEMPLATE_FIELDS = ['id', 'name', 'data'] as const;
+
+/**
+ * The `contact.…` paths of a template that no contact can have (`contact.nmae`, `contact` alone),
+ * for a refusal before anything is sent.
+ */
+export function unknownContactPaths(paths: string[]): string[] {
+  return paths.filter((path) => {
+    const [head, field, sub] = path.split('.');
+    if (head !== 'contact') return false;
+    if (field === 'id' || field === 'name') return sub !== undefined;
+    return !(field === 'data' && sub !== undefined && sub !== '');
+  });
+}
+
+/** Whether a template names any `contact.…` field: then each recipient's contact is read to render it. */
+export function namesContact(paths: string[]): boolean {
+  return paths.some((path) => path === 'contact' || path.startsWith('contact.'));
+}
+
 function toTemplateError(e: unknown, template: string): TemplateInvalid | TemplateVariableMissing {
   const message = e instanceof Error ? e.message : String(e);
   // Handlebars' strict mode says: `"name" not defined in [object Object] - 1:5`.

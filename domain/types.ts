@@ -170,7 +170,10 @@ export interface InitiateSessionResult {
 }
 
 /** One recipient of a bulk notification: a contact of the bound app (optionally which field), or an account. */
-export type BulkRecipient = { contactId: string; field?: string } | { account: string };
+/** `variables`: this recipient's own template variables, over the request's shared ones. */
+export type BulkRecipient = ({ contactId: string; field?: string } | { account: string }) & {
+  variables?: Record<string, string | number | boolean>;
+};
 
 /**
  * Who a bulk notification goes to: a list (at most 10 000; more through a query), or every
@@ -196,12 +199,17 @@ export interface BulkNotifyInput {
   author?: ProcessAuthor;
   /** Sends in flight at once, 1 to 200 (default 20); the channel's rate limit still holds. */
   concurrency?: number;
+  /**
+   * Recipients one step prepares and dispatches, 1 to 1 000 (default 500): a pause or a cancel
+   * takes effect when the page in flight ends (at most 30 seconds).
+   */
+  pageSize?: number;
   /** Send even to customers in their quiet hours; otherwise each of them is held until they end. */
   urgent?: boolean;
   /** Default: the workflow id; each recipient's key is this plus its position. */
   idempotencyKey?: string;
   /**
-   * The process continues as new when its history nears this many events (default 8 000, from 200
+   * The process continues as new when its history nears this many events (default 8 000, from 100
    * to 40 000): lower it where histories must stay small; each run then covers fewer recipients.
    */
   continueAsNewAfterEvents?: number;

@@ -114,14 +114,15 @@ export function createDispatchWorkers(
 }
 
 export async function createWorkers(options: WorkerOptions): Promise<LiveChatWorkers> {
-  const { dispatchMessage, ...databaseSteps } = options.activities;
+  const { dispatchMessage, sendBulkPage, ...databaseSteps } = options.activities;
   const main = await createWorkflowWorker({
     ...options,
     activities: databaseSteps,
   });
   const dispatchers = await createDispatchWorkers({
     ...options,
-    activities: { dispatchMessage },
+    // A bulk's page hands messages to the provider too: it runs where the channel's adapters are.
+    activities: { dispatchMessage, sendBulkPage },
   });
   return new LiveChatWorkers([main, ...dispatchers]);
 }

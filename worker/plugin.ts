@@ -207,7 +207,7 @@ export class LiveChatPlugin extends SimplePlugin {
     }
     const configured = super.configureWorker(options);
     const resources = this.open();
-    const { dispatchMessage: _dispatch, ...databaseSteps } = resources.activities;
+    const { dispatchMessage: _dispatch, sendBulkPage: _page, ...databaseSteps } = resources.activities;
     const bundle = configured.workflowBundle;
     if (bundle) {
       const code = 'code' in bundle ? bundle.code : fs.readFileSync(bundle.codePath, 'utf8');
@@ -250,7 +250,11 @@ export class LiveChatPlugin extends SimplePlugin {
       connection: options.connection as NativeConnection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
-      activities: { dispatchMessage: resources.activities.dispatchMessage },
+      // A bulk's page hands messages to the provider too: it runs where the channel's adapters are.
+      activities: {
+        dispatchMessage: resources.activities.dispatchMessage,
+        sendBulkPage: resources.activities.sendBulkPage,
+      },
       dataConverter: options.dataConverter,
       rateLimits: this.rateLimits(),
       ...(options.interceptors.activity.length > 0
@@ -342,6 +346,8 @@ export class LiveChatPlugin extends SimplePlugin {
       attachmentUrlHosts: this.settings.attachmentUrlHosts ?? parseHostAllowList(config.ATTACHMENT_URL_HOSTS),
       ...(this.settings.logger ? { logger: this.settings.logger } : {}),
       ...(this.settings.metrics ? { metrics: this.settings.metrics } : {}),
+      // The same rates the dispatch queues keep, held across workers by the database's token bucket.
+      rateLimits: this.rateLimits(),
     };
     this.resources = {
       db,

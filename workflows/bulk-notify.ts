@@ -4,6 +4,7 @@ import {
   condition,
   isCancellation,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -17,6 +18,7 @@ import type {
   ChannelKind,
 } from '../domain/types';
 import { DATABASE_STEP } from './activity-options';
+import { bulkPagesFor } from './dispatcher';
 import {
   bulkProgressQuery,
   cancelBulkUpdate,
@@ -44,6 +46,14 @@ const DEFAULT_CONCURRENCY = 20;
 export const DEFAULT_EVENTS_BEFORE_CONTINUE_AS_NEW = 8_000;
 /** What one recipient costs in history: two activities (3 events each) and their share of workflow tasks. */
 const EVENTS_PER_RECIPIENT = 12;
+/** What a page costs in history when batched: one activity, its workflow task, and room for a pause or a query. */
+const EVENTS_PER_PAGE = 12;
+const DEFAULT_PAGE_SIZE = 500;
+/**
+ * Runs started before batched dispatch replay their two steps per recipient; a run that starts now
+ * (or continues as new) hands pages to `sendBulkPage`.
+ */
+export const BATCHED_DISPATCH_PATCH = 'bulk-batched-dispatch';
 
 /** What a run hands to the next when it continues as new: a cursor and counters, never the audience. */
 export interface BulkContinuation extends BulkCounters {
@@ -89,7 +99,11 @@ export async function bulkNotify(
   requireInput(input);
   const { workflowId: bulkId, runId } = workflowInfo();
   const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
-  const eventsLimit = Math.max(200, input.continueAsNewAfterEvents ?? DEFAULT_EVENTS_BEFORE_CONTINUE_AS_NEW);
+  const batched = patched(BATCHED_DISPATCH_PATCH);
+  const eventsLimit = Math.max(
+    batched ? 100 : 200,
+    input.continueAsNewAfterEvents ?? DEFAULT_EVENTS_BEFORE_CONTINUE_AS_NEW,
+  );
   const pageSize = Math.max(
     1,
     Math.min(500, 5 * concurrency, Math.floor(eventsLimit / (2 * EVENTS_PER_RECIPIENT))),
@@ -138,6 +152,7 @@ export async function bulkNotify(
   }
   const run = state;
   const dispatch = dispatcherFor(run.channelKind);
+  const sendBulkPage = bulkPagesFor(run.channelKind);
   const keyBase = input.idempotencyKey ?? `bulk:${bulkId}`;
 
   /** One recipient: the same two steps as Send Live Chat Message; a refusal is this recipient's failure. */
@@ -206,8 +221,38 @@ export async function bulkNotify(
     return { outcomes, taken: next };
   };
 
+  /** Batched: one step prepares and dispatches a page; the counters move by what it reports. */
+  const sendPage = async (): Promise<number> => {
+    const page = await sendBulkPage({
+      bulkId,
+      after: run.done,
+      limit: input.pageSize ?? DEFAULT_PAGE_SIZE,
+      concurrency,
+      message: {
+        liveChatId: input.liveChatId,
+        channelId: input.channelId,
+        text: input.text,
+        ...(input.subject !== undefined ? { subject: input.subject } : {}),
+        ...(input.variables ? { variables: input.variables } : {}),
+        ...(input.whatsappTemplate ? { whatsappTemplate: input.whatsappTemplate } : {}),
+        ...(input.author ? { author: input.author } : {}),
+        ...(input.urgent ? { urgent: true } : {}),
+      },
+      keyBase,
+      process: { workflowId: bulkId, runId },
+    });
+    run.sent += page.sent;
+    run.failed += page.failed;
+    run.scheduled += page.scheduled;
+    for (const [type, n] of Object.entries(page.failuresByType))
+      run.failuresByType[type] = (run.failuresByType[type] ?? 0) + n;
+    run.done = page.done;
+    return page.taken;
+  };
+
   const continueAsNewIfLong = async (): Promise<void> => {
-    const nearLimit = workflowInfo().historyLength + pageSize * EVENTS_PER_RECIPIENT > eventsLimit;
+    const ahead = batched ? EVENTS_PER_PAGE : pageSize * EVENTS_PER_RECIPIENT;
+    const nearLimit = workflowInfo().historyLength + ahead > eventsLimit;
     if (cancelRequested || !(nearLimit || workflowInfo().continueAsNewSuggested)) return;
     await condition(allHandlersFinished);
     // The audience is in the database now: the next run does not carry a list of thousands.
@@ -220,6 +265,12 @@ export async function bulkNotify(
     while (run.done < run.total && !cancelRequested) {
       await condition(() => !run.paused || cancelRequested);
       if (cancelRequested) break;
+      if (batched) {
+        // A page that took nobody found no recipient after `done`: the audience is through.
+        if ((await sendPage()) === 0) break;
+        if (run.done < run.total || run.scheduled > 0) await continueAsNewIfLong();
+        continue;
+      }
       const page = await bulkRecipientsAfter({ bulkId, after: run.done, limit: pageSize });
       if (page.length === 0) break;
       const { taken } = await inLanes(page, (item) => sendOne(item.position, item.recipient));

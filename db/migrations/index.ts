@@ -7,6 +7,7 @@ import * as attachments from './005-attachments';
 import * as scheduledSends from './006-scheduled-sends';
 import * as inboundKeptWhole from './008-inbound-kept-whole';
 import * as telegramPollLease from './009-telegram-poll-lease';
+import * as dispatchRateBuckets from './011-dispatch-rate-buckets';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-scheduled-sends': scheduledSends,
   '008-inbound-kept-whole': inboundKeptWhole,
   '009-telegram-poll-lease': telegramPollLease,
+  '011-dispatch-rate-buckets': dispatchRateBuckets,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

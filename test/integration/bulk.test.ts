@@ -6,6 +6,7 @@
  * bulk that has ended) leaving nothing behind.
  */
 import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
 import { bulkProgress, bulkResult, cancelBulk, pauseBulk, resumeBulk, startBulkNotify } from '../../client';
 import { applyConfig } from '../../db/apply-config';
@@ -42,6 +43,10 @@ class Gate {
 const CONTACTS = 30;
 const world = providerWorld(CONTACTS);
 const gate = new Gate();
+/** Called as each WhatsApp message reaches the provider's door. */
+let beforeSend: ((text: string) => Promise<void> | void) | undefined;
+/** Each attempt of a page step: which bulk, which attempt, the checkpoint it resumed from. */
+const pageAttempts: { bulkId: string; attempt: number; heartbeatDetails: unknown }[] = [];
 let sandbox: Sandbox;
 let channels: ConfiguredChannels;
 let harness: Harness;
@@ -50,15 +55,29 @@ let w: World;
 beforeAll(async () => {
   sandbox = await startSandbox();
   channels = createChannelAdapters(loadProviderConfig(sandbox.providers));
+  const whatsapp = channels.adapters.whatsapp!;
   harness = await startHarness({
-    channels: channels.adapters,
+    // Holds WhatsApp messages at the provider's door while the gate is closed.
+    channels: {
+      ...channels.adapters,
+      whatsapp: {
+        send: async (message) => {
+          await beforeSend?.(message.text);
+          await gate.pass();
+          return whatsapp.send(message);
+        },
+        findDelivered: (message, since) => whatsapp.findDelivered!(message, since),
+      },
+    },
     wrapActivities: (activities) => ({
       ...activities,
-      dispatchMessage: async (input) => {
-        await gate.pass();
-        return activities.dispatchMessage(input);
+      sendBulkPage: async (input) => {
+        pageAttempts.push({ bulkId: input.bulkId, ...Context.current().info });
+        return activities.sendBulkPage(input);
       },
     }),
+    // A provider that cannot take a message right now fails the page at once: Temporal retries it.
+    bulkPage: { inPageRetryMs: 0 },
   });
   knowTelegramChats(sandbox, world);
   await applyConfig(harness.db, world.config);
@@ -81,11 +100,15 @@ const start = (
     workflowId: bulkId,
   });
 
+/** The text a WhatsApp message carried: its body, or the template's variable outside the 24-hour window. */
+const sentText = (m: { contentVariables: string | undefined; body: string | undefined }) =>
+  (JSON.parse(m.contentVariables ?? '{}') as Record<string, string>)['1'] ?? m.body;
+
 /** WhatsApp numbers the Twilio stand-in sent this text to, with how often each. */
 function whatsappRecipients(text: string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const m of sandbox.twilio.received) {
-    const sent = (JSON.parse(m.contentVariables ?? '{}') as Record<string, string>)['1'] ?? m.body;
+    const sent = sentText(m);
     if (sent === text) counts.set(m.to, (counts.get(m.to) ?? 0) + 1);
   }
   return counts;
@@ -112,7 +135,9 @@ test('a list of 30 contacts on WhatsApp: each once at Twilio, every run of the p
     audience: { recipients: world.contacts.map((c) => ({ contactId: c.id })) },
     text,
     concurrency: 3,
-    continueAsNewAfterEvents: 200,
+    // A page per recipient: enough steps for the history to reach its limit.
+    pageSize: 1,
+    continueAsNewAfterEvents: 100,
   });
   const result = await handle.result();
 
@@ -135,7 +160,7 @@ test('a list of 30 contacts on WhatsApp: each once at Twilio, every run of the p
   );
   expect(runs).toHaveLength(result.continuedAsNew + 1);
   // Each run stays near the limit it was given (a page may finish past it), never the whole audience.
-  expect(Math.max(...runs)).toBeLessThan(320);
+  expect(Math.max(...runs)).toBeLessThan(140);
 
   const rows = await bulkRows(handle.workflowId);
   expect(rows.map((r) => r.status)).toEqual(Array(CONTACTS).fill('sent'));
@@ -226,7 +251,7 @@ test('a query with `where` selects by the contacts’ other fields', async () =>
   );
 });
 
-test('progress while it runs; a pause lets the sends in flight finish and starts no more until resumed', async () => {
+test('progress while it runs; a pause lets the page in flight finish and starts no more until resumed', async () => {
   const text = `Bulk ${randomUUID()}: pause and resume.`;
   gate.close();
   const callsBefore = gate.calls;
@@ -235,25 +260,27 @@ test('progress while it runs; a pause lets the sends in flight finish and starts
     audience: { recipients: world.contacts.slice(0, 10).map((c) => ({ contactId: c.id })) },
     text,
     concurrency: 2,
+    pageSize: 4,
   });
   await waitFor('two sends in flight', 20_000, () => gate.waiting === 2);
 
   const paused = await pauseBulk(harness.client, handle.workflowId);
   expect(paused).toMatchObject({ state: 'paused', total: 10, sent: 0, failed: 0, pending: 10 });
   gate.open();
-  const progress = await progressUntil(handle.workflowId, (p) => p.sent === 2);
-  expect(progress).toMatchObject({ state: 'paused', sent: 2, pending: 8 });
+  // The page in flight (4 recipients) finishes; the next one does not start.
+  const progress = await progressUntil(handle.workflowId, (p) => p.sent === 4);
+  expect(progress).toMatchObject({ state: 'paused', sent: 4, pending: 6 });
   // Paused: no further send is started, however long it stays paused.
   await new Promise((r) => setTimeout(r, 1_000));
-  expect(gate.calls - callsBefore).toBe(2);
-  expect(whatsappRecipients(text).size).toBe(2);
+  expect(gate.calls - callsBefore).toBe(4);
+  expect(whatsappRecipients(text).size).toBe(4);
 
   expect(await resumeBulk(harness.client, handle.workflowId)).toMatchObject({ state: 'running' });
   expect(await handle.result()).toMatchObject({ state: 'completed', sent: 10, pending: 0 });
-  expect(whatsappRecipients(text).size).toBe(10);
+  expect([...whatsappRecipients(text).values()]).toEqual(Array(10).fill(1));
 });
 
-test('a cancel lets the sends in flight finish and sends nothing more; a cancel of the ended bulk is refused', async () => {
+test('a cancel lets the page in flight finish and sends nothing more; a cancel of the ended bulk is refused', async () => {
   const text = `Bulk ${randomUUID()}: cancelled.`;
   gate.close();
   const handle = await start({
@@ -261,17 +288,17 @@ test('a cancel lets the sends in flight finish and sends nothing more; a cancel 
     audience: { recipients: world.contacts.slice(0, 12).map((c) => ({ contactId: c.id })) },
     text,
     concurrency: 2,
+    pageSize: 4,
   });
   await waitFor('two sends in flight', 20_000, () => gate.waiting === 2);
   expect(await cancelBulk(harness.client, handle.workflowId)).toMatchObject({ state: 'cancelling' });
   gate.open();
   const result = await bulkResult(harness.client, handle.workflowId);
 
-  expect(result).toMatchObject({ state: 'cancelled', total: 12, sent: 2, failed: 0, pending: 10 });
-  expect(whatsappRecipients(text).size).toBe(2);
+  expect(result).toMatchObject({ state: 'cancelled', total: 12, sent: 4, failed: 0, pending: 8 });
+  expect(whatsappRecipients(text).size).toBe(4);
   const statuses = (await bulkRows(handle.workflowId)).map((r) => r.status);
-  expect(statuses.filter((s) => s === 'sent')).toHaveLength(2);
-  expect(statuses.filter((s) => s === 'cancelled')).toHaveLength(10);
+  expect(statuses).toEqual([...Array(4).fill('sent'), ...Array(8).fill('cancelled')]);
   // The progress of an ended bulk is its result.
   expect(await bulkProgress(harness.client, handle.workflowId)).toEqual(result);
 
@@ -281,10 +308,10 @@ test('a cancel lets the sends in flight finish and sends nothing more; a cancel 
       details: { bulkId: handle.workflowId, state: 'cancelled' },
     });
   }
-  expect(whatsappRecipients(text).size).toBe(2);
+  expect(whatsappRecipients(text).size).toBe(4);
 });
 
-test('a bulk whose workflow is cancelled (Temporal UI, handle.cancel) ends as cancelled; no send starts after it', async () => {
+test('a bulk whose workflow is cancelled (Temporal UI, handle.cancel) ends as cancelled; no page starts after it', async () => {
   const text = `Bulk ${randomUUID()}: cancelled from Temporal.`;
   gate.close();
   const handle = await start({
@@ -292,18 +319,147 @@ test('a bulk whose workflow is cancelled (Temporal UI, handle.cancel) ends as ca
     audience: { recipients: world.contacts.slice(0, 8).map((c) => ({ contactId: c.id })) },
     text,
     concurrency: 2,
+    pageSize: 4,
   });
   await waitFor('two sends in flight', 20_000, () => gate.waiting === 2);
-  const calls = gate.calls;
   await handle.cancel();
-  await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
   gate.open();
+  await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
   expect(await harness.db('bulk_runs').where({ id: handle.workflowId }).first()).toMatchObject({
     state: 'cancelled',
   });
-  const statuses = (await bulkRows(handle.workflowId)).map((r) => r.status);
-  expect(statuses.filter((st) => st === 'cancelled').length).toBeGreaterThanOrEqual(6);
-  expect(gate.calls).toBe(calls);
+  // At most the page in flight reached the provider; every other recipient is cancelled.
+  const rows = await bulkRows(handle.workflowId);
+  const sent = rows.filter((r) => r.status === 'sent').length;
+  expect(sent).toBeGreaterThanOrEqual(2);
+  expect(sent).toBeLessThanOrEqual(4);
+  expect(rows.filter((r) => r.status === 'cancelled')).toHaveLength(8 - sent);
+  expect(whatsappRecipients(text).size).toBe(sent);
+});
+
+test('a provider refusing part of a page: those recipients fail, counted, the rest of the page goes on', async () => {
+  const text = `Bulk ${randomUUID()}: part of the page refused.`;
+  let calls = 0;
+  // The third and fourth messages of the page are refused by Twilio for good.
+  beforeSend = (sent) => {
+    if (sent === text && ++calls === 3)
+      sandbox.twilio.faults.failNext(2, {
+        status: 400,
+        code: 21211,
+        message: 'The number is not a valid phone number.',
+      });
+  };
+  const result = await (
+    await start({
+      channelId: world.channelId('whatsapp'),
+      audience: { recipients: world.contacts.slice(0, 6).map((c) => ({ contactId: c.id })) },
+      text,
+      concurrency: 1,
+      pageSize: 6,
+    })
+  ).result();
+  beforeSend = undefined;
+
+  expect(result).toMatchObject({
+    state: 'completed',
+    total: 6,
+    sent: 4,
+    failed: 2,
+    pending: 0,
+    failuresByType: { DeliveryFailed: 2 },
+  });
+  const rows = await bulkRows(result.bulkId);
+  expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'failed', 'failed', 'sent', 'sent']);
+  expect(rows[2]?.failure_reason).toContain('not a valid phone number');
+  // The refused messages are in the chat history as failed, once each.
+  const failed = await harness.db('messages').whereIn('id', [rows[2]!.message_id, rows[3]!.message_id]);
+  expect(failed.map((m) => m.status)).toEqual(['failed', 'failed']);
+  expect([...whatsappRecipients(text).values()]).toEqual([1, 1, 1, 1]);
+});
+
+test('a page whose provider is down for a moment is retried by Temporal from its checkpoint; each recipient once', async () => {
+  const text = `Bulk ${randomUUID()}: resumed mid-page.`;
+  let calls = 0;
+  // The fifth message: Twilio is unavailable (after a moment, so the checkpoint has moved past the first four).
+  beforeSend = async (sent) => {
+    if (sent === text && ++calls === 5) {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      sandbox.twilio.faults.failNext(1, { status: 503, code: 20503, message: 'Service Unavailable' });
+    }
+  };
+  const handle = await start({
+    channelId: world.channelId('whatsapp'),
+    audience: { recipients: world.contacts.slice(0, 8).map((c) => ({ contactId: c.id })) },
+    text,
+    concurrency: 1,
+    pageSize: 8,
+  });
+  const result = await handle.result();
+  beforeSend = undefined;
+
+  expect(result).toMatchObject({ state: 'completed', total: 8, sent: 8, failed: 0, pending: 0 });
+  const attempts = pageAttempts.filter((a) => a.bulkId === handle.workflowId);
+  expect(attempts.map((a) => a.attempt)).toEqual([1, 2]);
+  // The retry started from the checkpoint the first attempt reported: after the four it had sent.
+  expect(attempts[1]?.heartbeatDetails).toMatchObject({ done: 4, taken: 4, sent: 4 });
+  expect([...whatsappRecipients(text).values()]).toEqual(Array(8).fill(1));
+  expect((await bulkRows(handle.workflowId)).map((r) => r.status)).toEqual(Array(8).fill('sent'));
+  // Twilio was asked once more than there are recipients: the fifth once refused, then taken.
+  expect(calls).toBe(9);
+});
+
+test('personalised: each recipient’s contact fields and own variables; one lacking a field the text needs fails, counted', async () => {
+  const s = randomUUID().slice(0, 8);
+  const people = [
+    { name: 'Maria', city: 'Berlin' },
+    { name: 'Jonas', city: 'Hamburg' },
+    { name: 'Ayşe', city: undefined },
+  ];
+  await applyConfig(harness.db, {
+    contacts: people.map((p, i) => ({
+      id: `pers-${s}-${i}`,
+      name: p.name,
+      accounts: [{ kind: 'phone' as const, value: world.contacts[i]!.phone }],
+      data: p.city ? { city: p.city } : {},
+    })),
+  });
+  const result = await (
+    await start({
+      channelId: world.channelId('whatsapp'),
+      audience: {
+        recipients: [
+          { contactId: `pers-${s}-0` },
+          { contactId: `pers-${s}-1`, variables: { code: 'JONAS10' } },
+          { contactId: `pers-${s}-2` },
+        ],
+      },
+      text: `Hello {{contact.name}} in {{contact.data.city}}: your code is {{code}} (${s}).`,
+      variables: { code: 'SPRING' },
+      pageSize: 10,
+    })
+  ).result();
+
+  expect(result).toMatchObject({
+    state: 'completed',
+    total: 3,
+    sent: 2,
+    failed: 1,
+    failuresByType: { TemplateVariableMissing: 1 },
+  });
+  const texts = sandbox.twilio.received
+    .map((m) => [m.to, sentText(m)])
+    .filter(([, text]) => text?.endsWith(`(${s}).`));
+  expect(texts.sort()).toEqual(
+    [
+      [`whatsapp:${world.contacts[0]!.phone}`, `Hello Maria in Berlin: your code is SPRING (${s}).`],
+      [`whatsapp:${world.contacts[1]!.phone}`, `Hello Jonas in Hamburg: your code is JONAS10 (${s}).`],
+    ].sort(),
+  );
+  const rows = await bulkRows(result.bulkId);
+  expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'failed']);
+  expect(rows[2]?.failure_reason).toContain('contact.data.city');
+  // The one that could not be rendered left nothing in the chat history.
+  expect(rows[2]?.message_id).toBeNull();
 });
 
 test('starting the same bulk id again after it ended sends nothing twice and answers with what it did', async () => {
@@ -385,6 +541,24 @@ describe('refused before anything is sent or written', () => {
     });
     expect(refusal).toMatchObject({ type: 'InvalidInput' });
     expect(refusal.message).toContain('concurrency');
+  });
+
+  test('a template naming a contact field no contact has, or a variable no recipient is given', async () => {
+    const recipients = world.contacts.slice(0, 2).map((c) => ({ contactId: c.id }));
+    const misspelt = await refused({
+      channelId: world.channelId('whatsapp'),
+      audience: { recipients },
+      text: 'Hello {{contact.nmae}}',
+    });
+    expect(misspelt).toMatchObject({ type: 'InvalidInput' });
+    expect(misspelt.message).toContain('contact.nmae');
+    expect(
+      await refused({
+        channelId: world.channelId('whatsapp'),
+        audience: { recipients: [{ ...recipients[0]!, variables: { code: 'A' } }, recipients[1]!] },
+        text: 'Hello {{contact.name}}, your code is {{code}} and your coupon {{coupon}}',
+      }),
+    ).toMatchObject({ type: 'TemplateVariableMissing', details: { variable: 'coupon' } });
   });
 
   test('progress or cancel of a bulk that does not exist', async () => {

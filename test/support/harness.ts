@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities, type Activities } from '../../activities';
+import { createActivities, type Activities, type ActivityDeps } from '../../activities';
 import type { ChannelAdapters } from '../../channels/adapter';
 import { liveChatDataConverter } from '../../codec/data-converter';
 import { createDb, type Db } from '../../db/knex';
@@ -46,6 +46,8 @@ export interface HarnessOptions {
   workers?: boolean;
   /** See `ActivityDeps`: a test of a file server that keeps failing lowers it. */
   attachmentFetchAttempts?: number;
+  /** See `ActivityDeps`: a bulk page's budget and in-page retry. */
+  bulkPage?: ActivityDeps['bulkPage'];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -77,6 +79,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           db,
           channels,
           attachmentUrlHosts: ['127.0.0.1'],
+          ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+          ...(options.bulkPage ? { bulkPage: options.bulkPage } : {}),
           ...(options.attachmentFetchAttempts
             ? { attachmentFetchAttempts: options.attachmentFetchAttempts }
             : {}),

@@ -5,9 +5,14 @@
  * workflow completes, every message is in the history once, none is lost; at the providers,
  * WhatsApp (whose provider can be asked what it took) gets each message once, and a message can
  * reach the others twice only if the kill fell between the provider taking it and the database
- * recording it. The worker logs of the whole run are searched for the configured secrets.
+ * recording it. The worker logs of the whole run are searched for the configured secrets. The same
+ * kill then falls on a Bulk Notify with pages in flight: its page is retried from its checkpoint by
+ * the new worker, and every recipient reaches WhatsApp once.
  */
+import { randomUUID } from 'node:crypto';
+import { startBulkNotify } from '../../../client';
 import { loadProviderConfig, secretsOf } from '../../../config/providers';
+import { uniquePhone } from '../../support/fixtures';
 import type { Sandbox } from '../../../dev/sandbox/start-sandbox';
 import type { Harness } from '../../support/harness';
 import {
@@ -132,4 +137,77 @@ test(`a worker SIGKILLed with ${MESSAGES} messages in flight, then a new one: no
   const interruptedTexts = new Set(interrupted.map((r) => r.text));
   expect(requests.filter((r) => times(r.text) > 1 && !interruptedTexts.has(r.text))).toEqual([]);
   expect(leaked).toEqual([]);
+});
+
+const BULK_RECIPIENTS = Number(process.env.LIVECHAT_FAULTS_KILL_BULK ?? 400);
+
+test(`a worker SIGKILLed during a bulk of ${BULK_RECIPIENTS}, then a new one: every recipient once in the history and once at WhatsApp`, async () => {
+  const env: NodeJS.ProcessEnv = {
+    ...sandbox.providers,
+    TEMPORAL_ADDRESS: process.env.LIVECHAT_TEST_TEMPORAL_ADDRESS,
+    DATABASE_URL: process.env.LIVECHAT_TEST_DATABASE_URL,
+    DATABASE_POOL_MAX: '20',
+    LIVECHAT_TASK_QUEUE: harness.taskQueue,
+    LOG_LEVEL: 'WARN',
+  };
+  const first = startWorkerProcess(env);
+  workers.push(first);
+  await first.ready;
+
+  const text = `Bulk kill run ${randomUUID()}`;
+  const phones = Array.from({ length: BULK_RECIPIENTS }, () => uniquePhone());
+  const accepted = () =>
+    sandbox.twilio.received.filter((m) => m.body === text || m.contentVariables?.includes(text));
+  const handle = await startBulkNotify(
+    harness.client,
+    {
+      liveChatId: world.liveChatId,
+      channelId: world.channelId('whatsapp'),
+      audience: { recipients: phones.map((account) => ({ account })) },
+      text,
+      concurrency: 10,
+      pageSize: 100,
+    },
+    { taskQueue: harness.taskQueue, workflowId: `bulk-kill-${randomUUID()}` },
+  );
+  await waitFor('a quarter of the bulk delivered', 300_000, () => accepted().length >= BULK_RECIPIENTS / 4);
+  first.child.kill('SIGKILL');
+  expect(await first.exited).toBe('SIGKILL');
+  const atKill = accepted().length;
+  const killedAt = Date.now();
+
+  const second = startWorkerProcess(env);
+  workers.push(second);
+  await second.ready;
+  const result = await handle.result();
+  const recoveredMs = Date.now() - killedAt;
+  await sandbox.twilio.settled();
+  second.child.kill('SIGTERM');
+  await second.exited;
+
+  const perPhone = new Map<string, number>();
+  for (const m of accepted()) perPhone.set(m.to, (perPhone.get(m.to) ?? 0) + 1);
+  const rows = await harness.db('bulk_recipients').where({ bulk_id: handle.workflowId });
+  const messages = await harness.db('messages').where({ process_workflow_id: handle.workflowId });
+  reportFaultCase({
+    case: 'worker killed during a bulk (SIGKILL, then a new worker)',
+    requests: BULK_RECIPIENTS,
+    inHistory: messages.length,
+    doubledInHistory: messages.length - new Set(messages.map((m) => m.idempotency_key as string)).size,
+    delivered: perPhone.size,
+    doubledAtProvider: [...perPhone.values()].filter((n) => n > 1).length,
+    lost: phones.filter((p) => !perPhone.has(`whatsapp:${p}`)).length,
+    notes: `killed after ${atKill} deliveries; recovered in ${Math.round(recoveredMs / 1000)} s`,
+  });
+
+  expect(result).toMatchObject({
+    state: 'completed',
+    total: BULK_RECIPIENTS,
+    sent: BULK_RECIPIENTS,
+    failed: 0,
+  });
+  expect(rows.filter((r) => r.status === 'sent')).toHaveLength(BULK_RECIPIENTS);
+  expect(messages).toHaveLength(BULK_RECIPIENTS);
+  expect([...perPhone.keys()].sort()).toEqual(phones.map((p) => `whatsapp:${p}`).sort());
+  expect([...perPhone.values()].filter((n) => n > 1)).toEqual([]);
 });
