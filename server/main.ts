@@ -13,7 +13,7 @@ import { temporalConnectionOptions } from '../config/temporal-connection';
 import { registerWorkspace } from './operators/plugin';
 import { mediaRoutes } from './media';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
-import { emailWebhookRoutes } from './webhooks/email';
+import { emailWebhookRoutes } from '../channels/email/webhook';
 import { telegramWebhookRoutes } from './webhooks/telegram';
 import { twilioWebhookRoutes } from './webhooks/twilio';
 

@@ -8,6 +8,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { describeDataConverter, liveChatDataConverter } from '../codec/data-converter';
 import { createChannelAdapters } from '../channels';
+import { imapMailboxesOf } from '../channels/email/imap-config';
+import { startImapReaders } from '../channels/email/imap-reader';
 import { createDb, migrateLatest } from '../db/knex';
 import { DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
 import { loadProviderConfig } from '../config/providers';
@@ -28,6 +30,26 @@ async function run(): Promise<void> {
       `no provider configured for: ${channels.unconfigured.join(', ')} (their messages wait until one is)`,
     );
   }
+  // Each email channel with IMAP_URL_<CHANNEL> set is read by this worker (one worker at a time).
+  const emailChannels: { id: string }[] = await db('channels')
+    .where({ kind: 'email', state: 'active' })
+    .select('id');
+  const mailboxes = imapMailboxesOf(
+    emailChannels.map((c) => c.id),
+    process.env,
+  );
+  const pollMs = providers.IMAP_POLL_SECONDS * 1_000;
+  const imapReaders = startImapReaders(mailboxes, {
+    db,
+    pollMs,
+    leaseMs: Math.max(providers.IMAP_LEASE_SECONDS * 1_000, pollMs * 2),
+    // Kind and message only: no address, no text, never the password.
+    onError: (error) => console.warn(`imap: ${error.name}: ${error.message}`),
+  });
+  if (mailboxes.length > 0)
+    console.log(
+      `reading ${mailboxes.length} mailbox(es) over IMAP: ${mailboxes.map((m) => m.channelId).join(', ')}`,
+    );
   const temporal = temporalConnectionOptions(process.env);
   console.log(`connecting to ${temporal.summary}; ${describeDataConverter()}`);
   const connection = await NativeConnection.connect(temporal.worker);
@@ -54,6 +76,7 @@ async function run(): Promise<void> {
   try {
     await workers.run();
   } finally {
+    await imapReaders.stop();
     await channels.close();
     await connection.close();
     await db.destroy();

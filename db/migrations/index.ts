@@ -5,6 +5,7 @@ import * as dispatchUncertainty from './003-dispatch-uncertainty';
 import * as bulkNotifications from './004-bulk-notifications';
 import * as attachments from './005-attachments';
 import * as scheduledSends from './006-scheduled-sends';
+import * as emailInbox from './007-email-inbox';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-bulk-notifications': bulkNotifications,
   '005-attachments': attachments,
   '006-scheduled-sends': scheduledSends,
+  '007-email-inbox': emailInbox,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
