@@ -47,6 +47,9 @@ export function emailWebhookRoutes(options: EmailWebhookOptions): WebhookRoutes 
         done(null, body),
       );
       await scope.register(multipart, {
+        // Form fields read as latin1, so their bytes come back unchanged: the raw message may be
+        // 8-bit in any charset (koi8-r, windows-1251), which a UTF-8 reading would destroy.
+        defCharset: 'latin1',
         limits: { fieldSize: bodyLimit, fileSize: bodyLimit, files: 20, fields: 50, parts: 70 },
       });
       scope.addHook('onRequest', async (request, reply) => {
@@ -98,7 +101,7 @@ async function rawFromForm(request: FastifyRequest): Promise<Buffer> {
         const content = await part.toBuffer();
         if (wanted) raw = content;
       } else if (wanted && typeof part.value === 'string') {
-        raw = Buffer.from(part.value, 'utf8');
+        raw = Buffer.from(part.value, 'latin1');
       }
     }
   } catch (error) {
