@@ -108,6 +108,18 @@ export async function reportMailboxStatus(
   return count > 0;
 }
 
+/** Extends the holder's lease; false when it was lost (expired and taken, or given up). */
+export async function renewMailboxLease(
+  db: Knex,
+  lease: { channelId: string; owner: string; leaseMs: number },
+): Promise<boolean> {
+  const count = await db('email_mailboxes')
+    .where({ channel_id: lease.channelId, lease_owner: lease.owner })
+    .andWhere('lease_until', '>', db.fn.now())
+    .update({ lease_until: db.raw('now() + make_interval(secs => ?)', [lease.leaseMs / 1_000]) });
+  return count > 0;
+}
+
 /** Gives the mailbox up at shutdown, so another worker takes it at once. */
 export async function releaseMailboxLease(db: Knex, channelId: string, owner: string): Promise<void> {
   await db('email_mailboxes')

@@ -8,6 +8,7 @@ import {
   advanceCursor,
   cursorOfHolder,
   releaseMailboxLease,
+  renewMailboxLease,
   reportMailboxStatus,
 } from '../../db/email-mailboxes';
 import { isLiveChatError } from '../../domain/errors';
@@ -171,6 +172,18 @@ export function startImapReader(options: ImapReaderOptions): ImapReader {
       wake();
     });
     client = imap;
+    // The lease is renewed on a clock of its own, so a slow connect or a long read keeps it; when
+    // it is lost all the same (this process was stalled past it), the connection ends.
+    let lost = false;
+    const renewal = setInterval(() => {
+      renewMailboxLease(db, { channelId, owner, leaseMs })
+        .then((held) => {
+          if (held) return;
+          lost = true;
+          imap.close();
+        })
+        .catch(() => undefined);
+    }, leaseMs / 3);
     try {
       connecting = true;
       try {
@@ -208,9 +221,11 @@ export function startImapReader(options: ImapReaderOptions): ImapReader {
           }
         });
       }
+      if (lost) throw new LeaseLost('another reader took the mailbox over');
       if (closed && !stopping.signal.aborted)
         throw failure ?? new Error('the IMAP server closed the connection');
     } finally {
+      clearInterval(renewal);
       client = undefined;
       if (!closed) await imap.logout().catch(() => imap.close());
     }
