@@ -28,6 +28,13 @@ const ProviderConfigSchema = z.object({
    * fetches them from WEBHOOK_BASE_URL); the worker and the server need the same one.
    */
   MEDIA_URL_SECRET: z.string().min(32).optional(),
+  /**
+   * Email over IMAP: each email channel's mailbox is `IMAP_URL_<CHANNEL>` (see
+   * channels/email/imap-config.ts), read by the worker. How often it is checked besides IDLE, and
+   * how long one worker holds it without renewing (another takes over after that).
+   */
+  IMAP_POLL_SECONDS: z.coerce.number().min(0.1).max(3_600).default(60),
+  IMAP_LEASE_SECONDS: z.coerce.number().min(1).max(3_600).default(90),
   WEBHOOK_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
   /** Address `npm run server` listens on: loopback by default; `0.0.0.0` (all) in a container. */
   WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),

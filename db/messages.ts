@@ -16,7 +16,7 @@ export type NewMessage = Pick<
   | 'subject'
   | 'idempotency_key'
 > &
-  Partial<Pick<MessageRow, 'status' | 'provider_message_id' | 'inbound_kind' | 'edited_at'>>;
+  Partial<Pick<MessageRow, 'status' | 'provider_message_id' | 'inbound_kind' | 'edited_at' | 'full_text'>>;
 
 /** The idempotency key of an operator's reply: its own prefix, so it equals no other kind of key. */
 export const operatorReplyKey = (key: string): string => `operator-reply:${key}`;

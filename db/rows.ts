@@ -98,6 +98,8 @@ export interface MessageRow {
   process_workflow_id: string | null;
   process_run_id: string | null;
   text: string;
+  /** The whole text when `text` is only the new part of a customer's reply (quoted history set apart). */
+  full_text: string | null;
   subject: string | null;
   files: unknown[];
   whatsapp_template: { contentSid: string; variables?: Record<string, string> } | null;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { storeMessageAttachments, type StoredFile } from '../db/attachments';
 import { openOrReuseSession } from '../activities/sessions';
 import { findContactByAccount } from '../db/contacts';
 import { getChannel, getLiveChat } from '../db/live-chats';
@@ -18,7 +19,11 @@ export interface InboundMessage {
   /** The sender on that channel: a phone number, an email address, a Telegram chat id. */
   from: string;
   text: string;
+  /** The whole text when `text` is only the new part of a reply (email: its quoted history set apart). */
+  fullText?: string;
   subject?: string;
+  /** The files the customer sent, stored by SHA-256 in the transaction that records the message. */
+  attachments?: readonly StoredFile[];
   /** The provider's id of this message: a repeated delivery of the same id is recorded once. */
   providerMessageId: string;
   /** Email: the Message-IDs it answers (In-Reply-To, then References), to find its session. */
@@ -77,6 +82,7 @@ export async function recordInboundMessage(db: Knex, inbound: InboundMessage): P
       process_workflow_id: null,
       process_run_id: null,
       text: inbound.text,
+      full_text: inbound.fullText ?? null,
       subject: subject ?? null,
       idempotency_key: key,
       status: 'delivered',
@@ -86,6 +92,7 @@ export async function recordInboundMessage(db: Knex, inbound: InboundMessage): P
     });
     if (!message) throw new Error(`inbound message ${key} was recorded concurrently; retry to read it`);
     await insertInboundFiles(trx, message.id, inbound.files ?? []);
+    await storeMessageAttachments(trx, message.id, inbound.attachments ?? []);
     await recordCustomerActivity(trx, session.id, inbound.receivedAt);
     return { sessionId: session.id, messageId: message.id, duplicate: false };
   });

@@ -21,7 +21,7 @@ import { registerWorkspace } from './operators/plugin';
 import { startTelegramInbound } from './telegram-inbound';
 import { mediaRoutes } from './media';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
-import { emailWebhookRoutes } from './webhooks/email';
+import { emailWebhookRoutes } from '../channels/email/webhook';
 import { telegramFileFetcher, telegramWebhookRoutes } from '../channels/telegram';
 import { twilioMediaFetcher, twilioWebhookRoutes } from '../channels/whatsapp';
 import { retryInboundFiles, type InboundFileFetchers } from '../inbound/inbound-files';

@@ -10,11 +10,13 @@
  */
 import net from 'node:net';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { imapMailboxesOf } from '../channels/email/imap-config';
+import { startImapReaders } from '../channels/email/imap-reader';
 import { DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
 import { loadProviderConfig } from '../config/providers';
 import { processSecrets } from '../config/secrets';
 import { temporalConnectionOptions } from '../config/temporal-connection';
-import { createDb } from '../db/knex';
+import { createDb, migrateLatest } from '../db/knex';
 import { databaseCheck, Readiness, runtimeMetricsFrom, temporalCheck } from '../infra/health';
 import { createLogger, errorField, type Logger } from '../infra/logger';
 import { createMetrics } from '../infra/metrics';
@@ -39,6 +41,32 @@ async function run(logger: Logger): Promise<void> {
   if (tracing) logger.info('traces on: spans go to the OTLP exporter');
   // The plugin's activities and the readiness check share one pool.
   const db = createDb(config.DATABASE_URL ?? DEFAULT_DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
+  await migrateLatest(db);
+  // Each email channel with IMAP_URL_<CHANNEL> set is read by this worker (one worker at a time).
+  const providers = loadProviderConfig();
+  const emailChannels: { id: string }[] = await db('channels')
+    .where({ kind: 'email', state: 'active' })
+    .select('id');
+  const mailboxes = imapMailboxesOf(
+    emailChannels.map((c) => c.id),
+    process.env,
+  );
+  const pollMs = providers.IMAP_POLL_SECONDS * 1_000;
+  const imapReaders =
+    mailboxes.length > 0
+      ? startImapReaders(mailboxes, {
+          db,
+          pollMs,
+          leaseMs: Math.max(providers.IMAP_LEASE_SECONDS * 1_000, pollMs * 2),
+          // Kind and message only: no address, no text, never the password.
+          onError: (error) => logger.warn({ error: errorField(error) }, 'imap reader failed; it retries'),
+        })
+      : undefined;
+  if (mailboxes.length > 0)
+    logger.info(
+      { channels: mailboxes.map((m) => m.channelId) },
+      `reading ${mailboxes.length} mailbox(es) over IMAP`,
+    );
   const temporal = temporalConnectionOptions(process.env);
   const plugin = new LiveChatPlugin({ db, logger, metrics, ...(tracing ? { tracing } : {}) });
   logger.info(`connecting to ${temporal.summary}; ${plugin.describe()}`);
@@ -55,6 +83,13 @@ async function run(logger: Logger): Promise<void> {
     const readiness = new Readiness()
       .register('postgresql', databaseCheck(db))
       .register('temporal', temporalCheck(connection))
+      .register('imap', async () => {
+        const failing = (imapReaders?.statuses() ?? []).filter((r) => r.state === 'disconnected');
+        if (failing.length > 0)
+          throw new Error(
+            `IMAP not connected: ${failing.map((r) => `${r.channelId} (${r.lastError ?? 'unknown'})`).join(', ')}`,
+          );
+      })
       .register('workers', async () => {
         const states = [worker.getState(), ...plugin.dispatchWorkerStates()];
         const notRunning = states.filter((state) => state !== 'RUNNING');
@@ -78,6 +113,7 @@ async function run(logger: Logger): Promise<void> {
     );
     await worker.run();
   } finally {
+    await imapReaders?.stop();
     await http?.app.close();
     await connection.close();
     await db.destroy();

@@ -8,6 +8,7 @@ import * as scheduledSends from './006-scheduled-sends';
 import * as inboundKeptWhole from './008-inbound-kept-whole';
 import * as telegramPollLease from './009-telegram-poll-lease';
 import * as dispatchRateBuckets from './011-dispatch-rate-buckets';
+import * as emailInbox from './007-email-inbox';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-inbound-kept-whole': inboundKeptWhole,
   '009-telegram-poll-lease': telegramPollLease,
   '011-dispatch-rate-buckets': dispatchRateBuckets,
+  '007-email-inbox': emailInbox,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -37,6 +37,7 @@ import { ApiError, outOfReach, refusalToApiError, unauthenticated } from './erro
 import { MessageFeed } from './message-feed';
 import { MAX_PASSWORD_LENGTH } from './passwords';
 import {
+  attachmentOfSessionMessage,
   channelsOf,
   closeSession,
   contactInApps,
@@ -108,6 +109,11 @@ const FileParams = z.strictObject({
   id: z.string().max(100),
   messageId: z.uuid(),
   position: z.coerce.number().int().min(0).max(100),
+});
+const AttachmentParams = z.strictObject({
+  id: z.string().max(100),
+  messageId: z.string().max(100),
+  position: z.coerce.number().int().min(0).max(10_000),
 });
 
 /** The customer's page: every session of theirs, or those with one of their accounts. */
@@ -352,6 +358,25 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
           .header('cache-control', 'private, no-store')
           .send(file.content)
       );
+    });
+    /**
+     * One file of a message, as the customer or the sender attached it: always as a download
+     * (`attachment`), never shown in the workspace's own origin (a customer's HTML file must not run
+     * there), for operators who may read the session.
+     */
+    api.get('/api/sessions/:id/messages/:messageId/attachments/:position', async (request, reply) => {
+      const params = parseInput(AttachmentParams, request.params);
+      const session = await sessionOf(operatorOf(request).id, params.id);
+      const file = await attachmentOfSessionMessage(db, session.id, params.messageId, params.position);
+      if (!file) throw outOfReach('SessionNotFound', 'such file');
+      return reply
+        .header('content-type', file.contentType)
+        .header('content-length', String(file.content.length))
+        .header('content-disposition', contentDisposition(file.filename).replace(/^inline/, 'attachment'))
+        .header('cache-control', 'private, no-store')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "sandbox; default-src 'none'")
+        .send(file.content);
     });
 
     api.post('/api/sessions', async (request, reply) => {

@@ -3,7 +3,7 @@
  * messages or contacts is scoped to the live chats the operator serves, in SQL, so a forgotten check
  * in a route cannot widen what an operator sees.
  */
-import { attachmentsOf, type AttachmentRef } from '../../db/attachments';
+import { attachmentsOf, messageAttachment, type AttachmentRef } from '../../db/attachments';
 import type { InboundKind } from '../../db/rows';
 import type { Knex } from 'knex';
 import { sessionOfContact } from '../../db/sessions';
@@ -222,6 +222,7 @@ export interface MessageRecord {
   process_workflow_id: string | null;
   process_run_id: string | null;
   text: string;
+  full_text: string | null;
   subject: string | null;
   status: DeliveryStatus;
   failure_reason: string | null;
@@ -265,6 +266,7 @@ function messagesQuery(db: Knex): Knex.QueryBuilder {
       'm.process_workflow_id',
       'm.process_run_id',
       'm.text',
+      'm.full_text',
       'm.subject',
       'm.status',
       'm.failure_reason',
@@ -299,6 +301,18 @@ export function messagesOfSessions(db: Knex, sessionIds: readonly string[]): Pro
     .whereIn('m.session_id', sessionIds)
     .orderBy([{ column: 'm.created_at' }, { column: 'm.id' }])
     .limit(HISTORY_LIMIT * sessionIds.length);
+}
+
+/** One file of a message of this session, with its bytes (the caller has checked access to the session). */
+export async function attachmentOfSessionMessage(
+  db: Knex,
+  sessionId: string,
+  messageId: string,
+  position: number,
+): Promise<{ filename: string; contentType: string; content: Buffer } | undefined> {
+  if (!isUuid(messageId)) return undefined;
+  const inSession = await db('messages').where({ id: messageId, session_id: sessionId }).first('id');
+  return inSession ? messageAttachment(db, messageId, position) : undefined;
 }
 
 export function messageById(db: Knex, id: string): Promise<MessageRecord | undefined> {

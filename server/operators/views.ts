@@ -92,12 +92,18 @@ export interface MessageView {
   sessionId: string;
   direction: MessageDirection;
   author: AuthorView;
+  /** What was written; for a customer's email reply, the new part (its quoted history set apart). */
   text: string;
+  /** The whole mail's text, quoted history included, when `text` is only its new part; else null. */
+  fullText: string | null;
   subject: string | null;
   status: DeliveryStatus;
   failureReason: string | null;
-  /** The files sent with it, in order: what operators see of them (name, type, size in bytes). */
-  attachments: { filename: string; contentType: string; size: number }[];
+  /**
+   * The files sent with it, in order: what operators see of them (name, type, size in bytes) and
+   * where to download each (`GET` with the operator's sign-in).
+   */
+  attachments: { position: number; filename: string; contentType: string; size: number; url: string }[];
   createdAt: string;
   updatedAt: string;
   sentAt: string | null;
@@ -164,10 +170,13 @@ export function messageView(m: MessageRecord, options: ViewOptions): MessageView
     direction: m.direction,
     author: authorView(m, options),
     text: m.text,
+    fullText: m.full_text ?? null,
     subject: m.subject,
     status: m.status,
     failureReason: m.failure_reason,
     attachments: (m.attachments ?? []).map((a) => ({
+      position: a.position,
+      url: `/api/sessions/${m.session_id}/messages/${m.id}/attachments/${a.position}`,
       filename: a.filename,
       contentType: a.contentType,
       size: Number(a.size),

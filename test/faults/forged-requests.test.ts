@@ -10,7 +10,7 @@ import twilio from 'twilio';
 import { sendLiveChatMessage } from '../../client';
 import { loadProviderConfig } from '../../config/providers';
 import { createWebhookServer } from '../../server/webhook-server';
-import { EMAIL_WEBHOOK_SECRET_HEADER, emailWebhookRoutes } from '../../server/webhooks/email';
+import { EMAIL_WEBHOOK_SECRET_HEADER, emailWebhookRoutes } from '../../channels/email/webhook';
 import { TELEGRAM_SECRET_HEADER, telegramWebhookRoutes } from '../../channels/telegram';
 import { twilioWebhookRoutes } from '../../channels/whatsapp';
 import { startHarness, type Harness } from '../support/harness';

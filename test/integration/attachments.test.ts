@@ -231,9 +231,22 @@ test('email: inline and fetched files arrive as attachments with their bytes, an
   // Operators see the names and sizes, in the workspace's API and on the command line.
   const record = await messageById(harness.db, result.messageId);
   if (!record) throw new Error('the message is not in the history');
+  const download = `/api/sessions/${record.session_id}/messages/${record.id}/attachments`;
   expect(messageView(record, { temporalNamespace: 'default' }).attachments).toEqual([
-    { filename: 'contract.pdf', contentType: 'application/pdf', size: contract.length },
-    { filename: 'terms.txt', contentType: 'text/plain', size: terms.length },
+    {
+      position: 0,
+      filename: 'contract.pdf',
+      contentType: 'application/pdf',
+      size: contract.length,
+      url: `${download}/0`,
+    },
+    {
+      position: 1,
+      filename: 'terms.txt',
+      contentType: 'text/plain',
+      size: terms.length,
+      url: `${download}/1`,
+    },
   ]);
   const history = await getHistory(harness.db, result.sessionId);
   if (!history) throw new Error('no history');

@@ -15,7 +15,7 @@ import type { MessageRow } from '../../db/rows';
 import { loadProviderConfig } from '../../config/providers';
 import { startSmtpStandIn, type SmtpStandIn } from '../../dev/sandbox/smtp-stand-in';
 import { createWebhookServer } from '../../server/webhook-server';
-import { EMAIL_WEBHOOK_SECRET_HEADER, emailWebhookRoutes } from '../../server/webhooks/email';
+import { EMAIL_WEBHOOK_SECRET_HEADER, emailWebhookRoutes } from '../../channels/email/webhook';
 import { countRows, createWorld, type World } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 
@@ -180,7 +180,8 @@ test("the customer's reply lands in the same session, and the next process messa
     session_id: first.sessionId,
     direction: 'inbound',
     author_kind: 'customer',
-    text: 'Yes, 10:00 is fine.\n\n> the quoted original',
+    text: 'Yes, 10:00 is fine.',
+    full_text: 'Yes, 10:00 is fine.\n\n> the quoted original',
     subject: 'Re: Delivery slot',
     provider_message_id: replyId,
     status: 'delivered',

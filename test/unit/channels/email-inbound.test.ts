@@ -1,6 +1,6 @@
 // Reading an inbound email (raw MIME, as an inbound-parse service posts it) into what is recorded.
 import { InvalidEmail, InvalidInput } from '../../../domain/errors';
-import { readInboundMail } from '../../../server/webhooks/email';
+import { readInboundMail } from '../../../channels/email/inbound';
 
 /** A customer's message (a test fails if the mail is read as a delivery report). */
 async function parseInbound(raw: Buffer) {
@@ -32,6 +32,7 @@ test('a reply: sender, text, subject, its Message-ID and the ids it answers', as
     subject: 'Re: Your order',
     providerMessageId: '<reply-1@mail.example.com>',
     inReplyTo: ['<abc@shop.example>', '<first@shop.example>'],
+    attachments: [],
   });
 });
 

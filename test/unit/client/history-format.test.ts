@@ -37,6 +37,7 @@ function message(sessionId: string, text: string, overrides: Partial<HistoryEntr
     process_workflow_id: 'order-1042-ready',
     process_run_id: 'run',
     text,
+    full_text: null,
     subject: null,
     files: [],
     attachments: [],

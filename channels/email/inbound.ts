@@ -1,126 +1,42 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { parseAddressHeader, simpleParser, type ParsedMail, type StructuredHeader } from 'mailparser';
+import { createHash } from 'node:crypto';
+import { convert } from 'html-to-text';
 import type { Knex } from 'knex';
+import { parseAddressHeader, simpleParser, type ParsedMail, type StructuredHeader } from 'mailparser';
+import mime from 'mime-types';
+import type { StoredFile } from '../../db/attachments';
 import { getChannel } from '../../db/live-chats';
 import { applyDeliveryStatus } from '../../db/messages';
-import { ChannelNotFound, InvalidEmail, InvalidInput, isLiveChatError } from '../../domain/errors';
+import { MAX_FILENAME_LENGTH } from '../../domain/attachments';
+import { ChannelNotFound, InvalidEmail, InvalidInput } from '../../domain/errors';
 import { MAX_SUBJECT_LENGTH } from '../../domain/limits';
-import { recordInboundMessage } from '../../inbound/record-inbound-message';
-import type { WebhookDeps, WebhookRoutes } from '../webhook-server';
-
-/** The header an inbound-parse service sends our shared secret in. */
-export const EMAIL_WEBHOOK_SECRET_HEADER = 'x-livechat-webhook-secret';
-
-/** Raw MIME including attachments; what common inbound-parse services forward at most. */
-export const DEFAULT_EMAIL_BODY_LIMIT = 25 * 1024 * 1024;
+import { recordInboundMessage, type RecordedInbound } from '../../inbound/record-inbound-message';
+import { splitQuotedReply } from './quoted';
 
 /** A message answering more ids than this is not legitimate threading; the rest are ignored. */
 const MAX_THREAD_IDS = 100;
 /** RFC 5322's line limit: a Message-ID longer than a header line is not one. */
 const MAX_MESSAGE_ID_LENGTH = 998;
 
-export interface EmailWebhookOptions {
-  /** Shared with the inbound-parse service; it must send it in `x-livechat-webhook-secret`. */
-  secret: string;
-  /** Largest raw message accepted, in bytes (default 25 MB). */
-  bodyLimit?: number;
-}
-
+const KiB = 1024;
+const MiB = 1024 * KiB;
 /**
- * Inbound email: `POST /webhooks/email/:channelId` with the raw message (`message/rfc822`), as an
- * inbound-parse service forwards it. The shared secret is checked before the body is read; a reply
- * lands in the session of the message it answers (In-Reply-To / References against our
- * Message-IDs), anything else opens a session started by the customer. A bounce (a delivery report
- * from a mail server) is no customer message: it marks the message it reports on failed.
+ * What of a customer's files is kept per mail. A customer's mail is never refused for its files
+ * (it would be lost): files past these limits are left out, and the text says which.
  */
-export function emailWebhookRoutes(options: EmailWebhookOptions): WebhookRoutes {
-  // Short secrets can be guessed; refuse them at start-up rather than accept forged mail later.
-  if (options.secret.length < 16)
-    throw new Error('the email webhook secret must be at least 16 characters long');
-  const expected = digest(options.secret);
-  const bodyLimit = options.bodyLimit ?? DEFAULT_EMAIL_BODY_LIMIT;
-
-  return (app: FastifyInstance, deps: Required<WebhookDeps>) => {
-    // A scope of its own, so the message/rfc822 parser and the secret check apply to these routes only.
-    void app.register(async (scope) => {
-      scope.addContentTypeParser('message/rfc822', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
-        done(null, body),
-      );
-      scope.addHook('onRequest', async (request, reply) => {
-        if (!secretMatches(request.headers[EMAIL_WEBHOOK_SECRET_HEADER], expected)) {
-          return reply
-            .code(401)
-            .send(errorBody('Unauthorized', `missing or wrong ${EMAIL_WEBHOOK_SECRET_HEADER} header`));
-        }
-      });
-
-      scope.post<{ Params: { channelId: string } }>(
-        '/webhooks/email/:channelId',
-        { bodyLimit },
-        async (request, reply) => {
-          if (!Buffer.isBuffer(request.body)) {
-            return reply
-              .code(415)
-              .send(
-                errorBody('UnsupportedMediaType', 'send the raw message as Content-Type: message/rfc822'),
-              );
-          }
-          try {
-            const { channelId } = request.params;
-            const channel = await getChannel(deps.db, channelId);
-            if (!channel || channel.kind !== 'email') throw new ChannelNotFound({ channelId });
-            const mail = await readInboundMail(request.body);
-            if (mail.kind === 'delivery-report') {
-              const deliveryReport = await applyDeliveryReport(deps.db, channelId, mail.report, deps.clock());
-              if (deliveryReport.updated && deliveryReport.status)
-                deps.metrics.messages.inc({ channel: 'email', status: deliveryReport.status });
-              return reply.code(200).send({ deliveryReport });
-            }
-            const recorded = await recordInboundMessage(deps.db, {
-              channelId,
-              ...mail.message,
-              receivedAt: deps.clock(),
-            });
-            if (!recorded.duplicate) deps.metrics.inbound.inc({ channel: 'email' });
-            return reply.code(200).send(recorded);
-          } catch (error) {
-            return refuse(reply, error);
-          }
-        },
-      );
-    });
-  };
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/** Constant time: both sides are hashed to the same length before timingSafeEqual. */
-function secretMatches(given: string | string[] | undefined, expected: Buffer): boolean {
-  if (typeof given !== 'string' || given === '') return false;
-  return timingSafeEqual(digest(given), expected);
-}
-
-function errorBody(type: string, message: string) {
-  return { error: { type, message } };
-}
-
-/** Domain refusals are the sender's problem (4xx, not retried by the service); the rest propagate as 500. */
-function refuse(reply: FastifyReply, error: unknown): FastifyReply {
-  if (!isLiveChatError(error)) throw error;
-  const status = error instanceof ChannelNotFound ? 404 : 400;
-  return reply.code(status).send(errorBody(error.type, error.message));
-}
+export const INBOUND_EMAIL_FILE_LIMITS = { maxCount: 20, maxTotalBytes: 25 * MiB } as const;
 
 /** A customer's mail, as recorded in the history. */
 export interface InboundEmail {
   from: string;
+  /** What the customer wrote: the quoted history of a reply is set apart (in `fullText`). */
   text: string;
+  /** The whole text, quoted history included, when `text` is only the new part of a reply. */
+  fullText?: string;
   subject?: string;
   providerMessageId: string;
   inReplyTo: string[];
+  /** The mail's files (attachments and inline images), in order, with their SHA-256. */
+  attachments: StoredFile[];
 }
 
 /** A bounce or delivery notice (RFC 3464 `multipart/report; report-type=delivery-status`). */
@@ -162,16 +78,99 @@ export async function readInboundMail(raw: Buffer): Promise<InboundMail> {
     return { kind: 'delivery-report', report: deliveryReportOf(parts) };
   }
   const subject = cleanSubject(mail.subject);
+  const { files, leftOut } = filesOf(mail);
+  const whole = [bodyText(mail), ...leftOut].filter((t) => t !== '').join('\n\n');
+  const reply = splitQuotedReply(whole);
   return {
     kind: 'message',
     message: {
       from: senderOf(mail),
-      text: (mail.text ?? '').trimEnd(),
+      text: reply.text,
+      ...(reply.fullText !== undefined ? { fullText: reply.fullText } : {}),
       ...(subject !== undefined ? { subject } : {}),
       providerMessageId: messageIdOf(mail, raw),
       inReplyTo: threadIdsOf(mail),
+      attachments: files,
     },
   };
+}
+
+/**
+ * The text a customer wrote: the text/plain part, else the HTML part as text (an HTML-only mail,
+ * also inside multipart/alternative, where mailparser leaves `text` empty).
+ */
+function bodyText(mail: ParsedMail): string {
+  const text = (mail.text ?? '').replace(/\r\n?/g, '\n').trimEnd();
+  if (text.trim() !== '') return text;
+  if (typeof mail.html !== 'string' || mail.html.trim() === '') return text;
+  return htmlToText(mail.html);
+}
+
+/** HTML to readable text: paragraphs and line breaks kept, images and tracking pixels left out. */
+export function htmlToText(html: string): string {
+  return convert(html, {
+    wordwrap: false,
+    selectors: [
+      { selector: 'img', format: 'skip' },
+      { selector: 'style', format: 'skip' },
+      { selector: 'head', format: 'skip' },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true, ignoreHref: false } },
+      { selector: 'h1', options: { uppercase: false } },
+      { selector: 'h2', options: { uppercase: false } },
+      { selector: 'h3', options: { uppercase: false } },
+      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+    ],
+  })
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+// eslint-disable-next-line no-control-regex
+const FILENAME_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * The files of a customer's mail, each with its SHA-256, within INBOUND_EMAIL_FILE_LIMITS; what
+ * does not fit is named in a line of text instead, so operators know it was sent.
+ */
+function filesOf(mail: ParsedMail): { files: StoredFile[]; leftOut: string[] } {
+  const files: StoredFile[] = [];
+  const leftOut: string[] = [];
+  let total = 0;
+  for (const [index, part] of mail.attachments.entries()) {
+    const contentType = (part.contentType || 'application/octet-stream').toLowerCase();
+    const filename = filenameOf(part.filename, contentType, index);
+    const size = part.content.length;
+    if (
+      files.length >= INBOUND_EMAIL_FILE_LIMITS.maxCount ||
+      total + size > INBOUND_EMAIL_FILE_LIMITS.maxTotalBytes
+    ) {
+      leftOut.push(
+        `[attachment not kept: ${filename} (${size} bytes), over the limit of ${INBOUND_EMAIL_FILE_LIMITS.maxCount} files and ${INBOUND_EMAIL_FILE_LIMITS.maxTotalBytes / MiB} MiB per mail]`,
+      );
+      continue;
+    }
+    total += size;
+    files.push({
+      filename,
+      contentType,
+      sha256: createHash('sha256').update(part.content).digest('hex'),
+      content: part.content,
+    });
+  }
+  return { files, leftOut };
+}
+
+function filenameOf(given: string | undefined, contentType: string, index: number): string {
+  const clean = (given ?? '').replace(FILENAME_CONTROLS, ' ').replace(/[\\/]/g, '_').trim();
+  if (clean !== '') {
+    if (clean.length <= MAX_FILENAME_LENGTH) return clean;
+    const dot = clean.lastIndexOf('.');
+    const ext = dot > 0 && clean.length - dot <= 10 ? clean.slice(dot) : '';
+    return clean.slice(0, MAX_FILENAME_LENGTH - ext.length) + ext;
+  }
+  const ext = mime.extension(contentType);
+  return `attachment-${index + 1}${ext ? `.${ext}` : ''}`;
 }
 
 function isDeliveryReport(mail: ParsedMail): boolean {
@@ -250,7 +249,7 @@ export interface AppliedDeliveryReport {
  * this channel, and only when the report names that message's recipient: a mail that merely quotes
  * one of our Message-IDs cannot change another conversation's status.
  */
-async function applyDeliveryReport(
+export async function applyDeliveryReport(
   db: Knex,
   channelId: string,
   report: DeliveryReport,
@@ -331,4 +330,34 @@ function threadIdsOf(mail: ParsedMail): string[] {
     }
   }
   return [...ids];
+}
+
+/** What became of one inbound mail: a customer's message recorded, or a delivery report applied. */
+export type AcceptedMail =
+  | { kind: 'message'; recorded: RecordedInbound }
+  | { kind: 'delivery-report'; deliveryReport: AppliedDeliveryReport };
+
+/**
+ * One inbound mail of an email channel, whichever way it came (the webhook, the IMAP reader): a
+ * bounce marks our message failed; a customer's message lands in the session it answers
+ * (reopened if closed) or opens one, with its files. Repeating it changes nothing: a message is
+ * recorded once per Message-ID, a report only moves a status forward.
+ */
+export async function acceptInboundMail(
+  db: Knex,
+  channelId: string,
+  raw: Buffer,
+  receivedAt: Date,
+): Promise<AcceptedMail> {
+  const channel = await getChannel(db, channelId);
+  if (!channel || channel.kind !== 'email') throw new ChannelNotFound({ channelId });
+  const mail = await readInboundMail(raw);
+  if (mail.kind === 'delivery-report') {
+    return {
+      kind: 'delivery-report',
+      deliveryReport: await applyDeliveryReport(db, channelId, mail.report, receivedAt),
+    };
+  }
+  const recorded = await recordInboundMessage(db, { channelId, ...mail.message, receivedAt });
+  return { kind: 'message', recorded };
 }

@@ -1,13 +1,13 @@
 import { types } from 'node:util';
 import { createTransport, type SendMailOptions } from 'nodemailer';
-import { normaliseEmail } from '../domain/email';
+import { normaliseEmail } from '../../domain/email';
 import {
   PermanentDeliveryError,
   TransientDeliveryError,
   type ChannelAdapter,
   type OutboundMessage,
   type SendOutcome,
-} from './adapter';
+} from '../adapter';
 
 export interface EmailAdapterOptions {
   /** `smtp://user:password@host:port` (or `smtps://`): secret, from the worker's environment only. */
