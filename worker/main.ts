@@ -83,19 +83,23 @@ async function run(logger: Logger): Promise<void> {
     const readiness = new Readiness()
       .register('postgresql', databaseCheck(db))
       .register('temporal', temporalCheck(connection))
-      .register('imap', async () => {
-        const failing = (imapReaders?.statuses() ?? []).filter((r) => r.state === 'disconnected');
-        if (failing.length > 0)
-          throw new Error(
-            `IMAP not connected: ${failing.map((r) => `${r.channelId} (${r.lastError ?? 'unknown'})`).join(', ')}`,
-          );
-      })
       .register('workers', async () => {
         const states = [worker.getState(), ...plugin.dispatchWorkerStates()];
         const notRunning = states.filter((state) => state !== 'RUNNING');
         if (notRunning.length > 0) throw new Error(`workers not running: ${notRunning.join(', ')}`);
         if (states.length === 1) throw new Error('the dispatch workers have not started yet');
       });
+    // Only a worker that reads mailboxes reports them.
+    if (imapReaders) {
+      const readers = imapReaders;
+      readiness.register('imap', async () => {
+        const failing = readers.statuses().filter((r) => r.state === 'disconnected');
+        if (failing.length > 0)
+          throw new Error(
+            `IMAP not connected: ${failing.map((r) => `${r.channelId} (${r.lastError ?? 'unknown'})`).join(', ')}`,
+          );
+      });
+    }
     if (listen) {
       http = await startWorkerHttp({
         host: config.LIVECHAT_WORKER_HTTP_HOST,
