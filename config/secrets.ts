@@ -3,7 +3,7 @@ import { secretsOf, type ProviderConfig } from './providers';
 
 /**
  * Every secret a process is configured with: the providers' (see `secretsOf`), the payload
- * encryption keys, the database's password and Temporal's API key. The logger masks each of them
+ * encryption keys, the consent key, the database's password and Temporal's API key. The logger masks each of them
  * wherever a line would carry one.
  */
 export function processSecrets(env: NodeJS.ProcessEnv, providers?: ProviderConfig): string[] {
@@ -21,5 +21,6 @@ export function processSecrets(env: NodeJS.ProcessEnv, providers?: ProviderConfi
     }
   }
   if (env.TEMPORAL_API_KEY) secrets.push(env.TEMPORAL_API_KEY);
+  if (env.LIVECHAT_CONSENT_KEY?.trim()) secrets.push(env.LIVECHAT_CONSENT_KEY.trim());
   return [...new Set(secrets)];
 }

@@ -573,6 +573,37 @@ export const SendNotScheduled = defineError('SendNotScheduled', {
 });
 export type SendNotScheduled = InstanceType<typeof SendNotScheduled>;
 
+/** Why a recipient is refused for consent: they opted out, or the live chat needs an opt-in they never gave. */
+export type ConsentRefusal = 'opted-out' | 'opt-in-required';
+
+type RecipientOptedOutDetails = {
+  liveChatId: string;
+  reason: ConsentRefusal;
+  /** How they opted out (keyword, telegram-block, list-unsubscribe, mailto, erased…). */
+  method?: string;
+  /** When they opted out, ISO. */
+  optedOutAt?: string;
+  /** The channel it came through, when there was one. */
+  channelId?: string;
+};
+
+/**
+ * The customer asked not to be contacted (a keyword, a block, an unsubscribe) in this live chat, or
+ * it requires an opt-in they never gave: refused before anything is written or sent. Never carries
+ * the account itself (it may name an erased customer).
+ */
+export const RecipientOptedOut = defineError('RecipientOptedOut', {
+  status: 409,
+  title: 'The customer does not want to be contacted.',
+  message: (d: RecipientOptedOutDetails) =>
+    d.reason === 'opt-in-required'
+      ? `Live chat ${quote(d.liveChatId)} sends process messages only to customers who opted in, and this one has not.`
+      : `The customer opted out of live chat ${quote(d.liveChatId)}` +
+        `${d.method ? ` (${d.method}${d.optedOutAt ? `, ${d.optedOutAt}` : ''})` : ''}; ` +
+        'nothing is sent to them until they opt back in.',
+});
+export type RecipientOptedOut = InstanceType<typeof RecipientOptedOut>;
+
 /**
  * The catalogue, by type: the one list the rest is derived from. Declare an error above, add it
  * here; a unit test checks that each key equals its class's name and `type`.
@@ -611,6 +642,7 @@ export const LIVE_CHAT_ERRORS = {
   BulkAlreadyFinished,
   ScheduledTimeInPast,
   SendNotScheduled,
+  RecipientOptedOut,
   AttachmentTooLarge,
   AttachmentTypeNotAllowed,
   TooManyAttachments,

@@ -9,6 +9,7 @@ import * as inboundKeptWhole from './008-inbound-kept-whole';
 import * as telegramPollLease from './009-telegram-poll-lease';
 import * as dispatchRateBuckets from './011-dispatch-rate-buckets';
 import * as emailInbox from './007-email-inbox';
+import * as consent from './012-consent';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009-telegram-poll-lease': telegramPollLease,
   '011-dispatch-rate-buckets': dispatchRateBuckets,
   '007-email-inbox': emailInbox,
+  '012-consent': consent,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
