@@ -207,6 +207,7 @@ function outboundOf(db: Knex, leased: LeasedMessage): OutboundMessage {
     },
     to: leased.account,
     text: leased.text,
+    ...(leased.author_kind === 'process' ? { fromProcess: true } : {}),
     ...(leased.subject !== null ? { subject: leased.subject } : {}),
     earlierProviderMessageIds: leased.earlier_provider_ids,
     lastInboundAt: leased.last_inbound_at,

@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
-import type { ChannelKind, DeliveryStatus } from '../domain/types';
+import type { AuthorKind, ChannelKind, DeliveryStatus } from '../domain/types';
 import { attachmentsOf, type AttachmentRef } from './attachments';
 
 /** A pending message leased to one dispatch attempt, with what its adapter needs. */
 export interface LeasedMessage {
   id: string;
   session_id: string;
+  author_kind: AuthorKind;
   text: string;
   subject: string | null;
   whatsapp_template: { contentSid: string; variables?: Record<string, string> } | null;
@@ -45,7 +46,7 @@ export async function leaseForDispatch(
        from messages prior, sessions s join channels c on c.id = s.channel_id
       where m.id = :messageId and prior.id = m.id and s.id = m.session_id and m.status = 'pending'
         and (m.dispatch_lease_until is null or m.dispatch_lease_until < now())
-      returning prior.dispatch_uncertain_since as uncertain_since, m.id, m.session_id, m.text, m.subject, m.whatsapp_template, s.name as session_name, s.account, s.last_inbound_at,
+      returning prior.dispatch_uncertain_since as uncertain_since, m.id, m.session_id, m.author_kind, m.text, m.subject, m.whatsapp_template, s.name as session_name, s.account, s.last_inbound_at,
                 c.id as channel_id, c.kind as channel_kind, c.name as channel_name, c.settings as channel_settings,
                 array(select e.provider_message_id from messages e
                        where e.session_id = m.session_id and e.provider_message_id is not null

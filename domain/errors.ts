@@ -604,6 +604,16 @@ export const RecipientOptedOut = defineError('RecipientOptedOut', {
 });
 export type RecipientOptedOut = InstanceType<typeof RecipientOptedOut>;
 
+/** A one-click unsubscribe URL whose signature does not hold (forged, altered, or of another key). */
+export const UnsubscribeLinkInvalid = defineError('UnsubscribeLinkInvalid', {
+  status: 403,
+  title: 'This unsubscribe link is not valid.',
+  details: (): Record<string, never> => ({}),
+  message: () =>
+    'This unsubscribe link is not one we sent (its signature does not match); nothing was changed.',
+});
+export type UnsubscribeLinkInvalid = InstanceType<typeof UnsubscribeLinkInvalid>;
+
 /**
  * The catalogue, by type: the one list the rest is derived from. Declare an error above, add it
  * here; a unit test checks that each key equals its class's name and `type`.
@@ -643,6 +653,7 @@ export const LIVE_CHAT_ERRORS = {
   ScheduledTimeInPast,
   SendNotScheduled,
   RecipientOptedOut,
+  UnsubscribeLinkInvalid,
   AttachmentTooLarge,
   AttachmentTypeNotAllowed,
   TooManyAttachments,

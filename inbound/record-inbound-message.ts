@@ -12,8 +12,10 @@ import {
   consentConfirmation,
   consentKeyword,
   DEFAULT_OPT_IN_KEYWORDS,
+  keywordOf,
   type ConsentState,
 } from '../domain/consent';
+import { UNSUBSCRIBE_SUBJECT } from '../channels/email/unsubscribe';
 import { channelRules } from '../domain/channels';
 import { ChannelNotFound } from '../domain/errors';
 import { validateSubject } from '../domain/limits';
@@ -132,9 +134,26 @@ async function applyConsentKeyword(
   sessionId: string,
   key: string,
 ): Promise<RecordedInbound['consent']> {
+  const settings = liveChat.consent ?? {};
+  if (channel.kind === 'email') {
+    // The mailto of List-Unsubscribe: a mail to us whose subject is "unsubscribe" (or an opt-out
+    // keyword). Mail expects no confirmation.
+    const said = consentKeyword(inbound.subject ?? '', settings);
+    const subject = keywordOf(inbound.subject ?? '');
+    if (subject === keywordOf(UNSUBSCRIBE_SUBJECT) || said?.state === 'opted-out') {
+      await recordConsent(trx, {
+        liveChatId: liveChat.id,
+        account: { kind: 'email', value: account },
+        state: 'opted-out',
+        method: 'mailto',
+        channelId: channel.id,
+        at: inbound.receivedAt,
+      });
+    }
+    return undefined;
+  }
   if (channel.kind !== 'whatsapp' && channel.kind !== 'telegram') return undefined;
   if (inbound.kind === 'button') return undefined;
-  const settings = liveChat.consent ?? {};
   const said = consentKeyword(inbound.text, settings);
   const accountKind = channelRules(channel.kind).accountKind;
   if (!said || accountKind === null) return undefined;

@@ -5,11 +5,15 @@
  * sent, and START opting them back in. Real Temporal, real PostgreSQL, the real twilio, telegraf and
  * nodemailer SDKs talking to the stand-ins.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Telegram } from 'telegraf';
 import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
+import { createEmailAdapter } from '../../channels/email';
+import { EMAIL_WEBHOOK_SECRET_HEADER, emailWebhookRoutes } from '../../channels/email/webhook';
 import { telegramWebhookRoutes } from '../../channels/telegram';
+import { consentKeyFrom } from '../../config/consent-key';
+import { unsubscribeRoutes } from '../../server/unsubscribe';
 import { twilioWebhookRoutes } from '../../channels/whatsapp';
 import { initiateSession, sendLiveChatMessage, startBulkNotify } from '../../client';
 import { loadProviderConfig } from '../../config/providers';
@@ -23,6 +27,7 @@ import { startHarness, type Harness } from '../support/harness';
 import { refusalOf } from '../support/refusals';
 
 const BUSINESS_NUMBER = '+4930901821';
+const EMAIL_SECRET = randomBytes(24).toString('hex');
 /** Outside the 24-hour window the text goes as this approved template's {{1}}. */
 const TEMPLATE = 'HX0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 
@@ -45,7 +50,16 @@ const operator = `consent-anna-${s}`;
 beforeAll(async () => {
   sandbox = await startSandbox();
   channels = createChannelAdapters(loadProviderConfig(sandbox.providers));
-  harness = await startHarness({ channels: channels.adapters });
+  harness = await startHarness({
+    channels: {
+      ...channels.adapters,
+      // Process mail carries List-Unsubscribe with a one-click URL of the webhook server below.
+      email: createEmailAdapter({
+        smtpUrl: sandbox.providers.SMTP_URL!,
+        unsubscribe: { baseUrl: () => webhookUrl, key: consentKeyFrom() },
+      }),
+    },
+  });
   webhooks = await createWebhookServer({ db: harness.db, providers: loadProviderConfig({}) }, [
     twilioWebhookRoutes({
       authToken: sandbox.providers.TWILIO_AUTH_TOKEN!,
@@ -58,6 +72,8 @@ beforeAll(async () => {
       apiUrl: sandbox.telegram.url,
       onError: (error) => errors.push(error),
     }),
+    emailWebhookRoutes({ secret: EMAIL_SECRET }),
+    unsubscribeRoutes(),
   ]);
   webhookUrl = await webhooks.listen({ host: '127.0.0.1', port: 0 });
   await new Telegram(sandbox.providers.TELEGRAM_BOT_TOKEN!, { apiRoot: sandbox.telegram.url }).setWebhook(
@@ -335,4 +351,108 @@ test('a live chat that requires an opt-in sends process messages only to account
     details: { reason: 'opt-in-required' },
   });
   expect(await consentOf(strictChat, optedOut)).toMatchObject({ state: 'opted-out', keyword: 'HALT' });
+});
+
+/** The one-click URL and the mailto of a mail's List-Unsubscribe header. */
+function unsubscribeOf(headers: Record<string, string>): { url: string; mailto: string } {
+  const links = [...(headers['list-unsubscribe'] ?? '').matchAll(/<([^>]+)>/g)].map((m) => m[1]!);
+  return {
+    url: links.find((l) => l.startsWith('http'))!,
+    mailto: links.find((l) => l.startsWith('mailto:'))!,
+  };
+}
+
+const mailsTo = (address: string) => sandbox.smtp.received.filter((m) => m.to.includes(address));
+
+/** What a mail provider does for RFC 8058: POST List-Unsubscribe=One-Click to the URL. */
+const oneClick = (url: string) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'List-Unsubscribe=One-Click',
+  });
+
+test('process and bulk mail carry List-Unsubscribe (mailto and one-click HTTPS, RFC 8058); the POST opts the customer out and later mail is refused', async () => {
+  const address = `olga.${randomUUID().slice(0, 8)}@example.com`;
+  await send(liveChat, email, { account: address }, 'Your invoice is ready.');
+  const result = await bulk(liveChat, email, [address], 'Our summer sale starts today.');
+  expect(result).toMatchObject({ sent: 1 });
+  const [single, bulkMail] = mailsTo(address);
+  for (const mail of [single!, bulkMail!]) {
+    expect(mail.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
+    const { url, mailto } = unsubscribeOf(mail.headers);
+    expect(url.startsWith(`${webhookUrl}/unsubscribe/`)).toBe(true);
+    expect(mailto).toBe('mailto:shop@shop.example?subject=unsubscribe');
+  }
+
+  // A link scanner opening the URL changes nothing; the provider's POST does.
+  const { url } = unsubscribeOf(bulkMail!.headers);
+  expect((await fetch(url)).status).toBe(200);
+  expect(await consentOf(liveChat, address)).toBeUndefined();
+  const answer = await oneClick(url);
+  expect(answer.status).toBe(200);
+  expect(await consentOf(liveChat, address)).toMatchObject({
+    state: 'opted-out',
+    method: 'list-unsubscribe',
+    channel_id: email,
+  });
+  // Repeated, it is answered the same.
+  expect((await oneClick(url)).status).toBe(200);
+
+  await expect(
+    refusalOf(send(liveChat, email, { account: address }, 'Another invoice.')),
+  ).resolves.toMatchObject({ type: 'RecipientOptedOut', details: { method: 'list-unsubscribe' } });
+  expect(mailsTo(address)).toHaveLength(2);
+});
+
+test('a forged or altered one-click URL is refused with UnsubscribeLinkInvalid and changes nothing', async () => {
+  const address = `peter.${randomUUID().slice(0, 8)}@example.com`;
+  const other = `anna.${randomUUID().slice(0, 8)}@example.com`;
+  await send(liveChat, email, { account: address }, 'Your invoice is ready.');
+  const sent = await send(liveChat, email, { account: other }, 'Your invoice is ready.');
+  const { url } = unsubscribeOf(mailsTo(address)[0]!.headers);
+  const token = url.slice(url.lastIndexOf('/') + 1);
+  const [messageId, signature] = token.split('.') as [string, string];
+  const flipped = `${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`;
+  const forged = [
+    // The signature of one message put on another's id.
+    `${webhookUrl}/unsubscribe/${sent.messageId}.${signature}`,
+    // One character of the signature changed.
+    `${webhookUrl}/unsubscribe/${messageId}.${flipped}`,
+    // No signature, or none of ours.
+    `${webhookUrl}/unsubscribe/${messageId}`,
+    `${webhookUrl}/unsubscribe/${messageId}.${randomBytes(32).toString('base64url')}`,
+  ];
+  const before = await harness.db('consents').count<{ count: string }[]>('* as count');
+  for (const forgedUrl of forged) {
+    const answer = await oneClick(forgedUrl);
+    expect(answer.status).toBe(403);
+    await expect(answer.json()).resolves.toMatchObject({ error: 'UnsubscribeLinkInvalid' });
+  }
+  expect(await harness.db('consents').count<{ count: string }[]>('* as count')).toEqual(before);
+  expect(await consentOf(liveChat, address)).toBeUndefined();
+  expect(await consentOf(liveChat, other)).toBeUndefined();
+});
+
+test('a mail to the mailto of List-Unsubscribe opts its sender out', async () => {
+  const address = `ivan.${randomUUID().slice(0, 8)}@example.com`;
+  const answer = await fetch(`${webhookUrl}/webhooks/email/${email}`, {
+    method: 'POST',
+    headers: { 'content-type': 'message/rfc822', [EMAIL_WEBHOOK_SECRET_HEADER]: EMAIL_SECRET },
+    body: [
+      `From: Ivan <${address}>`,
+      'To: shop@shop.example',
+      'Subject: unsubscribe',
+      `Message-ID: <${randomUUID()}@mail.example>`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'This message was automatically generated by the mail client.',
+      '',
+    ].join('\r\n'),
+  });
+  expect(answer.status).toBeLessThan(300);
+  expect(await consentOf(liveChat, address)).toMatchObject({ state: 'opted-out', method: 'mailto' });
+  await expect(
+    refusalOf(send(liveChat, email, { account: address }, 'Your invoice is ready.')),
+  ).resolves.toMatchObject({ type: 'RecipientOptedOut' });
 });
