@@ -28,6 +28,7 @@ import {
   type SendOptions,
 } from './inputs';
 import { applyConfigFile } from '../client/config-file';
+import { accountOf, consentStatus, formatConsent, recordOptIn } from '../client/consent';
 import { runDoctor } from '../client/doctor';
 import { migrate, migrationStatus } from '../client/migrations';
 import { addOperator, getOperator, setPassword, setStatus, type OperatorSummary } from '../client/operators';
@@ -274,6 +275,38 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
         const history = await getAccountHistory(db, query.account);
         print({ human: formatAccountHistory(history), json: history });
       }
+    });
+
+  const consent = program
+    .command('consent')
+    .description("a customer's opt-out or opt-in (per account and live chat)");
+  consent
+    .command('opt-in')
+    .description('record an opt-in given outside the chat (it never lifts an opt-out the customer gave)')
+    .requiredOption('--live-chat <id>', 'the live chat')
+    .requiredOption('--account <value>', 'the account: +phone, an email address or a Telegram chat id')
+    .option('--kind <kind>', 'phone, email or telegram (default: read from the value)')
+    .action(async (options: { liveChat: string; account: string; kind?: string }) => {
+      const db = await connections().db();
+      const result = await recordOptIn(db, {
+        liveChatId: options.liveChat,
+        account: accountOf(options.account, options.kind),
+      });
+      print({ human: formatConsent([result]), json: result });
+    });
+  consent
+    .command('status')
+    .description("an account's consent in each live chat")
+    .requiredOption('--account <value>', 'the account: +phone, an email address or a Telegram chat id')
+    .option('--kind <kind>', 'phone, email or telegram (default: read from the value)')
+    .option('--live-chat <id>', 'only in this live chat')
+    .action(async (options: { account: string; kind?: string; liveChat?: string }) => {
+      const db = await connections().db();
+      const result = await consentStatus(db, {
+        account: accountOf(options.account, options.kind),
+        ...(options.liveChat !== undefined ? { liveChatId: options.liveChat } : {}),
+      });
+      print({ human: formatConsent(result), json: result });
     });
 
   const bulk = program

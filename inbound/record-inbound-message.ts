@@ -4,7 +4,7 @@ import { openOrReuseSession } from '../activities/sessions';
 import { findContactByAccount } from '../db/contacts';
 import { getChannel, getLiveChat } from '../db/live-chats';
 import { findByIdempotencyKey, insertMessage, sessionOfProviderMessage } from '../db/messages';
-import type { ChannelRow, LiveChatRow, SessionRow } from '../db/rows';
+import type { ChannelRow, LiveChatRow, MessageRow, SessionRow } from '../db/rows';
 import { getSession, recordCustomerActivity } from '../db/sessions';
 import { rememberTelegramChat } from '../db/telegram-chats';
 import { liftTelegramBlock, recordConsent } from '../db/consent';
@@ -168,18 +168,21 @@ async function applyConsentKeyword(
   });
   const optIn = (settings.optInKeywords ?? DEFAULT_OPT_IN_KEYWORDS)[0] ?? 'START';
   const text = consentConfirmation(said.state, liveChat.name, optIn);
-  const confirmation = await insertMessage(trx, {
-    session_id: sessionId,
-    direction: 'outbound',
-    author_kind: 'process',
-    author_id: null,
-    process_workflow_id: null,
-    process_run_id: null,
-    text,
-    subject: null,
-    idempotency_key: `consent-confirmation:${key}`,
-    status: 'pending',
-  });
+  // After the customer's message in the history: the transaction's now() is the same for both.
+  const [confirmation] = await trx<MessageRow>('messages')
+    .insert({
+      session_id: sessionId,
+      direction: 'outbound',
+      author_kind: 'process',
+      text,
+      idempotency_key: `consent-confirmation:${key}`,
+      status: 'pending',
+      created_at: trx.raw('clock_timestamp()'),
+      updated_at: trx.raw('clock_timestamp()'),
+    } as unknown as MessageRow)
+    .onConflict('idempotency_key')
+    .ignore()
+    .returning('*');
   if (!confirmation) return undefined;
   return { state: said.state, confirmation: { messageId: confirmation.id, text } };
 }

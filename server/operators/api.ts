@@ -54,8 +54,16 @@ import {
   type Membership,
   type MessageRecord,
   type SessionRecord,
+  consentsOfContact,
 } from './queries';
-import { contactView, messageView, sessionView, type MessageView, type ViewOptions } from './views';
+import {
+  accountConsentView,
+  contactView,
+  messageView,
+  sessionView,
+  type MessageView,
+  type ViewOptions,
+} from './views';
 
 const id = z.string().trim().min(1).max(200);
 /** A form's empty field means "not given". */
@@ -468,7 +476,10 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
     api.get('/api/contacts/:id', async (request) => {
       const operator = operatorOf(request);
       const contact = await contactOf(operator, parseInput(SessionParams, request.params).id);
-      return { contact: contactView(contact) };
+      const liveChatIds = (await membershipsOf(db, operator.id)).map((m) => m.liveChatId);
+      // Each account's opt-out or opt-in in the live chats the operator serves.
+      const consent = (await consentsOfContact(db, contact.id, liveChatIds)).map(accountConsentView);
+      return { contact: contactView(contact), consent };
     });
 
     api.get('/api/contacts/:id/history', async (request) => {
@@ -482,8 +493,10 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
         db,
         sessions.map((s) => s.id),
       );
+      const liveChatIds = (await membershipsOf(db, operator.id)).map((m) => m.liveChatId);
       return {
         contact: contactView(contact),
+        consent: (await consentsOfContact(db, contact.id, liveChatIds)).map(accountConsentView),
         account: account ?? null,
         sessions: sessions.map((s) => ({
           session: sessionView(s),

@@ -11,7 +11,8 @@ import type {
   SessionState,
 } from '../../domain/types';
 import type { InboundKind } from '../../db/rows';
-import type { ContactRecord, MessageRecord, SessionRecord } from './queries';
+import type { ConsentMethod, ConsentState } from '../../domain/consent';
+import type { ConsentRecord, ContactRecord, MessageRecord, SessionRecord } from './queries';
 
 export interface ViewOptions {
   /** Base URL of Temporal UI, e.g. `http://localhost:8233`; no links without it. */
@@ -39,6 +40,38 @@ export interface SessionView {
    * sessions to them are refused (`TelegramChatBlocked`). Null otherwise.
    */
   customerBlockedAt: string | null;
+  /**
+   * The account's consent in this live chat: `opted-out` (nothing but an answer in a conversation
+   * the customer started, where the live chat allows it, reaches them), `opted-in`, or null (neither).
+   */
+  consent: ConsentView | null;
+}
+
+export interface ConsentView {
+  state: ConsentState;
+  /** keyword, telegram-block, list-unsubscribe, mailto, config, cli. */
+  method: ConsentMethod;
+  channelId: string | null;
+  at: string;
+}
+
+/** One account's consent on the customer's page. */
+export interface AccountConsentView extends ConsentView {
+  liveChatId: string;
+  accountKind: AccountKind;
+  account: string;
+}
+
+export function accountConsentView(c: ConsentRecord): AccountConsentView {
+  return {
+    liveChatId: c.live_chat_id,
+    accountKind: c.account_kind,
+    account: c.account,
+    state: c.state,
+    method: c.method,
+    channelId: c.channel_id,
+    at: c.changed_at.toISOString(),
+  };
 }
 
 export function sessionView(r: SessionRecord): SessionView {
@@ -63,6 +96,15 @@ export function sessionView(r: SessionRecord): SessionView {
         ? { text: excerpt(r.last_text), direction: r.last_direction, status: r.last_status }
         : null,
     customerBlockedAt: r.blocked_at ? r.blocked_at.toISOString() : null,
+    consent:
+      r.consent_state && r.consent_method && r.consent_changed_at
+        ? {
+            state: r.consent_state,
+            method: r.consent_method,
+            channelId: r.consent_channel_id,
+            at: r.consent_changed_at.toISOString(),
+          }
+        : null,
   };
 }
 

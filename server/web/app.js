@@ -300,10 +300,22 @@ function renderSessionHead(session) {
       ` (${session.account}) · ${session.state === 'open' ? 'open' : 'closed'}` +
         (session.assignedOperator ? ` · assigned to ${session.assignedOperator.name}` : ' · unassigned'),
     ),
+    ...(session.consent ? [consentBadge(session.consent)] : []),
   );
   const open = session.state === 'open';
   $('close-session').hidden = !open;
   $('reply-form').hidden = !open;
+}
+
+/** An account's opt-out or opt-in, as a badge (how and when in its title). */
+function consentBadge(consent) {
+  const out = consent.state === 'opted-out';
+  return el('span', {
+    class: `badge badge-${out ? 'failed' : 'delivered'}`,
+    'data-consent': consent.state,
+    title: `${consent.method}, ${new Date(consent.at).toLocaleString()}`,
+    text: out ? 'Opted out' : 'Opted in',
+  });
 }
 
 function statusBadge(message) {
@@ -470,7 +482,14 @@ async function loadContact(id) {
   $('contact-fields').replaceChildren(
     ...data.contact.accounts.flatMap((a) => [
       el('dt', { text: `${a.field} (${a.kind})` }),
-      el('dd', { text: a.value }),
+      el(
+        'dd',
+        {},
+        document.createTextNode(a.value),
+        ...(data.consent || [])
+          .filter((c) => c.accountKind === a.kind && c.account === a.value)
+          .flatMap((c) => [document.createTextNode(` · ${c.liveChatId} `), consentBadge(c)]),
+      ),
     ]),
   );
   const sessions = data.sessions.map(({ session, messages }) =>

@@ -22,7 +22,11 @@ import type { MessageRow } from '../../db/rows';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/start-sandbox';
 import type { Recipient } from '../../domain/types';
 import { createWebhookServer } from '../../server/webhook-server';
+import { runLivechat } from '../support/cli-process';
 import { uniquePhone, uniqueTelegramChatId } from '../support/fixtures';
+import { cookieHeader } from '../support/workspace';
+import { setOperatorPassword } from '../../server/operators/passwords';
+import { createWorkspaceServer } from '../../server/workspace-server';
 import { startHarness, type Harness } from '../support/harness';
 import { refusalOf } from '../support/refusals';
 
@@ -97,6 +101,7 @@ beforeAll(async () => {
           { id: telegram, kind: 'telegram', name: 'Bot' },
           { id: email, kind: 'email', name: 'shop@shop.example' },
         ],
+        consent: { operatorMayAnswerOptedOut: true },
       },
       {
         id: strictChat,
@@ -455,4 +460,142 @@ test('a mail to the mailto of List-Unsubscribe opts its sender out', async () =>
   await expect(
     refusalOf(send(liveChat, email, { account: address }, 'Your invoice is ready.')),
   ).resolves.toMatchObject({ type: 'RecipientOptedOut' });
+});
+
+/** `livechat …` against this file's database and task queue. */
+const livechat = (...args: string[]) =>
+  runLivechat(
+    {
+      TEMPORAL_ADDRESS: process.env.LIVECHAT_TEST_TEMPORAL_ADDRESS,
+      DATABASE_URL: process.env.LIVECHAT_TEST_DATABASE_URL,
+      LIVECHAT_TASK_QUEUE: harness.taskQueue,
+    },
+    args,
+  );
+
+test('operators see the opt-out on the session and the customer’s page, and `livechat history` shows it', async () => {
+  const phone = uniquePhone();
+  const contact = `consent-olga-${s}`;
+  await applyConfig(harness.db, {
+    contacts: [{ id: contact, name: 'Olga Ivanova', accounts: [{ kind: 'phone', value: phone }] }],
+  });
+  const sent = await send(liveChat, whatsapp, { contactId: contact }, 'Your order #7 was shipped.');
+  await customerWritesOnWhatsApp(phone, 'STOP');
+
+  await setOperatorPassword(harness.db, operator, 'correct horse battery staple');
+  const workspace = await createWorkspaceServer({
+    db: harness.db,
+    client: harness.client,
+    taskQueue: harness.taskQueue,
+    log: () => undefined,
+  });
+  try {
+    const signIn = await workspace.inject({
+      method: 'POST',
+      url: '/api/sign-in',
+      payload: { operatorId: operator, password: 'correct horse battery staple' },
+    });
+    const cookie = cookieHeader(signIn);
+    const session = await workspace.inject({ url: `/api/sessions/${sent.sessionId}`, headers: { cookie } });
+    expect(session.json().session.consent).toMatchObject({
+      state: 'opted-out',
+      method: 'keyword',
+      channelId: whatsapp,
+    });
+    const page = await workspace.inject({ url: `/api/contacts/${contact}/history`, headers: { cookie } });
+    expect(page.json().consent).toEqual([
+      expect.objectContaining({
+        liveChatId: liveChat,
+        accountKind: 'phone',
+        account: phone,
+        state: 'opted-out',
+        method: 'keyword',
+      }),
+    ]);
+  } finally {
+    await workspace.close();
+  }
+
+  const history = await livechat('history', '--contact', contact);
+  expect(history.code).toBe(0);
+  expect(history.stdout).toMatch(new RegExp(`with \\${phone}.*, opted out \\(keyword on ${whatsapp}, `));
+});
+
+test('`livechat consent opt-in` records an opt-in, never over an opt-out; `livechat consent status` shows each', async () => {
+  const [given, refused] = [uniquePhone(), uniquePhone()];
+  await customerWritesOnWhatsApp(refused, 'STOP', strictWhatsapp);
+
+  const optIn = await livechat('consent', 'opt-in', '--live-chat', strictChat, '--account', given);
+  expect(optIn).toMatchObject({ code: 0 });
+  expect(optIn.stdout).toContain(`${given} (phone) in ${strictChat}: opted in (cli`);
+  const kept = await livechat('consent', 'opt-in', '--live-chat', strictChat, '--account', refused);
+  expect(kept.stdout).toContain(
+    `${refused} (phone) in ${strictChat}: opted out (keyword on ${strictWhatsapp}`,
+  );
+  const status = await livechat(
+    'consent',
+    'status',
+    '--account',
+    refused,
+    '--live-chat',
+    strictChat,
+    '--json',
+  );
+  expect(JSON.parse(status.stdout)).toEqual([
+    expect.objectContaining({ liveChatId: strictChat, state: 'opted-out', method: 'keyword' }),
+  ]);
+
+  await send(strictChat, strictWhatsapp, { account: given }, 'Thanks for signing up.');
+  expect(whatsappTo(given)).toEqual(['Thanks for signing up.']);
+  await expect(
+    refusalOf(send(strictChat, strictWhatsapp, { account: refused }, 'Thanks for signing up.')),
+  ).resolves.toMatchObject({ type: 'RecipientOptedOut' });
+});
+
+test('an operator may still answer an opted-out customer in a conversation the customer started, where the live chat allows it, and nowhere else', async () => {
+  const [asked, notified, strict] = [uniquePhone(), uniquePhone(), uniquePhone()];
+  await customerWritesOnWhatsApp(asked, 'Where is my parcel?');
+  await customerWritesOnWhatsApp(asked, 'STOP');
+  const processSession = await send(liveChat, whatsapp, { account: notified }, 'Your parcel is on its way.');
+  await customerWritesOnWhatsApp(notified, 'STOP');
+  await customerWritesOnWhatsApp(strict, 'Where is my parcel?', strictWhatsapp);
+  await customerWritesOnWhatsApp(strict, 'STOP', strictWhatsapp);
+  const sessionOf = async (phone: string, channelId: string) =>
+    (await harness.db('sessions').where({ account: phone, channel_id: channelId }).first('id')).id as string;
+
+  await setOperatorPassword(harness.db, operator, 'correct horse battery staple');
+  const workspace = await createWorkspaceServer({
+    db: harness.db,
+    client: harness.client,
+    taskQueue: harness.taskQueue,
+    log: () => undefined,
+  });
+  try {
+    const cookie = cookieHeader(
+      await workspace.inject({
+        method: 'POST',
+        url: '/api/sign-in',
+        payload: { operatorId: operator, password: 'correct horse battery staple' },
+      }),
+    );
+    const reply = (sessionId: string) =>
+      workspace.inject({
+        method: 'POST',
+        url: `/api/sessions/${sessionId}/messages`,
+        headers: { cookie },
+        payload: { text: 'It arrives tomorrow.' },
+      });
+    const answered = await reply(await sessionOf(asked, whatsapp));
+    expect(answered.statusCode).toBe(201);
+    const refusedProcess = await reply(processSession.sessionId);
+    expect(refusedProcess.statusCode).toBe(409);
+    expect(refusedProcess.json()).toMatchObject({ error: { type: 'RecipientOptedOut' } });
+    const refusedStrict = await reply(await sessionOf(strict, strictWhatsapp));
+    expect(refusedStrict.statusCode).toBe(409);
+  } finally {
+    await workspace.close();
+  }
+  expect(whatsappTo(asked)).toEqual(['It arrives tomorrow.']);
+  expect(whatsappTo(notified)).toEqual(['Your parcel is on its way.']);
+  expect(whatsappTo(strict)).toEqual([]);
 });
