@@ -14,6 +14,9 @@ import type { BulkRecipient, ChannelKind, DeliveryStatus } from '../domain/types
 import { silentLogger, type Logger } from '../infra/logger';
 import type { LiveChatMetrics } from '../infra/metrics';
 import type { HostAllowList } from '../infra/url-hosts';
+import { consentKeyFrom } from '../config/consent-key';
+import { contactTagsOfSession } from '../db/consent';
+import { contactTagsOfRequest } from './contact-tags';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
 import { planBulk, type PlanBulkInput, type PlannedBulk } from './plan-bulk';
@@ -54,6 +57,14 @@ export interface ActivityDeps {
   rateLimits?: Partial<Record<ChannelKind, number>>;
   /** A bulk page's time budget and in-page retry (activities/send-bulk-page.ts); tests shorten them. */
   bulkPage?: { budgetMs?: number; inPageRetryMs?: number };
+  /**
+   * The namespace has the `LiveChatContacts` search attribute (domain/search-attributes.ts): the
+   * steps return the keyed hashes of the customer, and the workflows carry them, so that an erasure
+   * finds their executions. Default: off (a workflow setting an unregistered attribute would fail).
+   */
+  contactSearchAttribute?: boolean | (() => boolean);
+  /** The key of the keyed hashes (`LIVECHAT_CONSENT_KEY`); default: from the environment. */
+  consentKey?: Buffer;
 }
 
 const DEFAULT_FETCH_ATTEMPTS = 10;
@@ -91,14 +102,46 @@ export function createActivities(deps: ActivityDeps) {
   const gates = sharedRateGate(deps.db, deps.rateLimits ?? {});
   /** The rate of the dispatch queue this attempt runs on. */
   const gate = () => gates(Context.current().info.taskQueue);
+  const consentKey = deps.consentKey ?? consentKeyFrom();
+  const contactAttributeOn = (): boolean =>
+    typeof deps.contactSearchAttribute === 'function'
+      ? deps.contactSearchAttribute()
+      : deps.contactSearchAttribute === true;
+  /** The result with the customer's keyed hashes, for the workflow's search attribute, when it is on. */
+  const tagged = async <R extends { sessionId: string }>(
+    result: R,
+  ): Promise<R & { contactTags?: string[] }> =>
+    contactAttributeOn()
+      ? { ...result, contactTags: await contactTagsOfSession(deps.db, result.sessionId, consentKey) }
+      : result;
   return {
-    prepareMessage: (input: PrepareMessageInput): Promise<PreparedMessage> =>
-      asProcessFailure(() =>
-        prepareMessage(deps.db, input, clock(), {
-          allowedHosts: deps.attachmentUrlHosts ?? [],
-          lastAttempt: lastAttempt(deps.attachmentFetchAttempts ?? DEFAULT_FETCH_ATTEMPTS),
-        }),
+    prepareMessage: (input: PrepareMessageInput): Promise<PreparedMessage & { contactTags?: string[] }> =>
+      asProcessFailure(async () =>
+        tagged(
+          await prepareMessage(
+            deps.db,
+            input,
+            clock(),
+            {
+              allowedHosts: deps.attachmentUrlHosts ?? [],
+              lastAttempt: lastAttempt(deps.attachmentFetchAttempts ?? DEFAULT_FETCH_ATTEMPTS),
+            },
+            consentKey,
+          ),
+        ),
       ),
+    /**
+     * The customer's keyed hashes for a request that was refused before it made a session (its
+     * history still holds who it was for): what the contact search attribute carries. Never fails.
+     */
+    contactTagsOf: async (input: { to?: unknown; customer?: unknown }): Promise<string[]> => {
+      if (!contactAttributeOn()) return [];
+      try {
+        return await contactTagsOfRequest(deps.db, input, consentKey);
+      } catch {
+        return [];
+      }
+    },
     dispatchMessage: (input: { messageId: string }): Promise<DispatchResult> =>
       asProcessFailure(() =>
         dispatchMessage(
@@ -132,10 +175,14 @@ export function createActivities(deps: ActivityDeps) {
         ),
       );
     },
-    startOperatorSession: (input: StartOperatorSessionInput): Promise<StartedSession> =>
-      asProcessFailure(() => startOperatorSession(deps.db, input, clock())),
-    recordOperatorReply: (input: RecordOperatorReplyInput): Promise<RecordedReply> =>
-      asProcessFailure(() => recordOperatorReply(deps.db, input, clock())),
+    startOperatorSession: (
+      input: StartOperatorSessionInput,
+    ): Promise<StartedSession & { contactTags?: string[] }> =>
+      asProcessFailure(async () => tagged(await startOperatorSession(deps.db, input, clock()))),
+    recordOperatorReply: (
+      input: RecordOperatorReplyInput,
+    ): Promise<RecordedReply & { contactTags?: string[] }> =>
+      asProcessFailure(async () => tagged(await recordOperatorReply(deps.db, input, clock()))),
     /** A scheduled message cancelled before its time: marked so, unless it has gone already. */
     cancelScheduledMessage: (input: { messageId: string }): Promise<{ status: DeliveryStatus }> =>
       cancelPendingMessage(deps.db, input.messageId),

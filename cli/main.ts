@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { liveChatDataConverter } from '../codec/data-converter';
 import { ChannelNotFound, ContactNotFound, SessionNotFound } from '../domain/errors';
@@ -29,6 +30,7 @@ import {
 } from './inputs';
 import { applyConfigFile } from '../client/config-file';
 import { accountOf, consentStatus, formatConsent, recordOptIn } from '../client/consent';
+import { eraseContact, formatErasure } from '../client/erase-contact';
 import { runDoctor } from '../client/doctor';
 import { migrate, migrationStatus } from '../client/migrations';
 import { addOperator, getOperator, setPassword, setStatus, type OperatorSummary } from '../client/operators';
@@ -307,6 +309,23 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
         ...(options.liveChat !== undefined ? { liveChatId: options.liveChat } : {}),
       });
       print({ human: formatConsent(result), json: result });
+    });
+
+  const contact = program.command('contact').description("a customer's data");
+  contact
+    .command('erase <contactId>')
+    .description(
+      "erase a customer: their executions in Temporal, their messages' texts and files, their Telegram chats (opt-outs stay as keyed hashes)",
+    )
+    .option('--by <who>', 'who asks, for the audit entry (default: this user)')
+    .action(async (contactId: string, options: { by?: string }) => {
+      const db = await connections().db();
+      const client = await connections().temporal();
+      const report = await eraseContact(
+        { db, client },
+        { contactId, erasedBy: options.by ?? `cli:${os.userInfo().username}` },
+      );
+      print({ human: formatErasure(report), json: report });
     });
 
   const bulk = program

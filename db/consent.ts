@@ -177,3 +177,27 @@ export async function contactAccounts(db: Knex, contactId: string): Promise<Cons
     .select<{ kind: AccountKind; value: string }[]>('kind', 'value');
   return rows.map((r) => ({ kind: r.kind, value: r.value }));
 }
+
+/** The keyed hash of a contact, as the contact search attribute carries it. */
+export function contactHash(key: Buffer, contactId: string): string {
+  return createHmac('sha256', key).update(`contact:${contactId}`).digest('hex');
+}
+
+/**
+ * The values of the contact search attribute for a session's customer: the keyed hashes of its
+ * contact (when known) and of its account. Empty for a session that is not there (any more).
+ */
+export async function contactTagsOfSession(db: Knex, sessionId: string, key: Buffer): Promise<string[]> {
+  const session = await db('sessions')
+    .where({ id: sessionId })
+    .first<{ contact_id: string | null; account_kind: AccountKind; account: string } | undefined>(
+      'contact_id',
+      'account_kind',
+      'account',
+    );
+  if (!session) return [];
+  return [
+    ...(session.contact_id ? [contactHash(key, session.contact_id)] : []),
+    accountHash(key, { kind: session.account_kind, value: session.account }),
+  ];
+}

@@ -614,6 +614,15 @@ export const UnsubscribeLinkInvalid = defineError('UnsubscribeLinkInvalid', {
 });
 export type UnsubscribeLinkInvalid = InstanceType<typeof UnsubscribeLinkInvalid>;
 
+/** An erasure asked for by someone who supervises no live chat of the customer's app. */
+export const NotASupervisor = defineError('NotASupervisor', {
+  status: 403,
+  title: 'Only a supervisor can do this.',
+  message: (d: { userId: string; action: string }) =>
+    `User ${quote(d.userId)} cannot ${d.action}: only a supervisor of a live chat bound to the customer's app can.`,
+});
+export type NotASupervisor = InstanceType<typeof NotASupervisor>;
+
 /**
  * The catalogue, by type: the one list the rest is derived from. Declare an error above, add it
  * here; a unit test checks that each key equals its class's name and `type`.
@@ -654,6 +663,7 @@ export const LIVE_CHAT_ERRORS = {
   SendNotScheduled,
   RecipientOptedOut,
   UnsubscribeLinkInvalid,
+  NotASupervisor,
   AttachmentTooLarge,
   AttachmentTypeNotAllowed,
   TooManyAttachments,

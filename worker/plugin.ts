@@ -23,6 +23,7 @@ import type { LiveChatMetrics } from '../infra/metrics';
 import { telemetryInterceptors, telemetrySinks, type Tracing } from '../infra/telemetry';
 import { parseHostAllowList, type HostAllowList } from '../infra/url-hosts';
 import { createDispatchWorkers } from './create-worker';
+import { hasContactSearchAttribute } from './contact-search-attribute';
 
 /** The workflows a worker with this plugin must serve: a designer's workflows file re-exports them. */
 export const LIVECHAT_WORKFLOW_TYPES = [
@@ -144,6 +145,8 @@ export class LiveChatPlugin extends SimplePlugin {
   private resources: Resources | undefined;
   private readonly codec: EncryptionCodec | undefined;
   private dispatchers: Worker[] = [];
+  /** The namespace has the LiveChatContacts search attribute (checked when the worker starts). */
+  private contactSearchAttribute = false;
 
   constructor(options: LiveChatPluginOptions = {}) {
     const env = options.env ?? process.env;
@@ -246,6 +249,10 @@ export class LiveChatPlugin extends SimplePlugin {
     const resources = this.open();
     if (this.settings.migrate !== false && resources.db) await migrateLatest(resources.db);
     const options = worker.options;
+    this.contactSearchAttribute = await hasContactSearchAttribute(
+      (options.connection as NativeConnection).operatorService,
+      options.namespace,
+    );
     const dispatchers = await createDispatchWorkers({
       connection: options.connection as NativeConnection,
       namespace: options.namespace,
@@ -348,6 +355,8 @@ export class LiveChatPlugin extends SimplePlugin {
       ...(this.settings.metrics ? { metrics: this.settings.metrics } : {}),
       // The same rates the dispatch queues keep, held across workers by the database's token bucket.
       rateLimits: this.rateLimits(),
+      // Found when the worker starts: the workflows carry it only where the namespace has it.
+      contactSearchAttribute: () => this.contactSearchAttribute,
     };
     this.resources = {
       db,

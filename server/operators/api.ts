@@ -8,8 +8,9 @@ import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temp
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { operatorReplyKey } from '../../db/messages';
+import { eraseContact } from '../../client/erase-contact';
 import { channelRules } from '../../domain/channels';
-import { SessionAssignedToAnother } from '../../domain/errors';
+import { NotASupervisor, SessionAssignedToAnother } from '../../domain/errors';
 import { parseInput } from '../../domain/inputs';
 import { messageAttachment } from '../../db/attachments';
 import { contentDisposition } from '../media';
@@ -480,6 +481,21 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       // Each account's opt-out or opt-in in the live chats the operator serves.
       const consent = (await consentsOfContact(db, contact.id, liveChatIds)).map(accountConsentView);
       return { contact: contactView(contact), consent };
+    });
+
+    // A supervisor erases a customer of their live chats' app (GDPR erasure): see client/erase-contact.ts.
+    api.post('/api/contacts/:id/erase', async (request) => {
+      const operator = operatorOf(request);
+      const contact = await contactOf(operator, parseInput(SessionParams, request.params).id);
+      const memberships = await membershipsOf(db, operator.id);
+      if (!memberships.some((m) => m.role === 'supervisor' && m.boundApp === contact.app)) {
+        throw new NotASupervisor({ userId: operator.id, action: 'erase a customer' });
+      }
+      const report = await eraseContact(
+        { db, client: deps.client },
+        { contactId: contact.id, erasedBy: `supervisor:${operator.id}` },
+      );
+      return { erasure: report };
     });
 
     api.get('/api/contacts/:id/history', async (request) => {
