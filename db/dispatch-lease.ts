@@ -19,6 +19,12 @@ export interface LeasedMessage {
   channel_settings: Record<string, unknown>;
   /** The message's files, in order, without their bytes. */
   attachments: AttachmentRef[];
+  /**
+   * A process's message whose customer opted out of the live chat since it was prepared (a
+   * scheduled send, a bulk racing the opt-out): it must not go. How and when, or null.
+   */
+  opted_out: { method: string; at: string; channelId: string | null } | null;
+  live_chat_id: string;
   /** Provider ids of the session's earlier messages, oldest first (email threading). */
   earlier_provider_ids: string[];
   /**
@@ -51,7 +57,17 @@ export async function leaseForDispatch(
                 array(select e.provider_message_id from messages e
                        where e.session_id = m.session_id and e.provider_message_id is not null
                        order by e.created_at, e.id) as earlier_provider_ids,
-                ${attachmentsOf('m')} as attachments`,
+                ${attachmentsOf('m')} as attachments, s.live_chat_id,
+                case when m.author_kind = 'process' then (
+                  select jsonb_build_object('method', co.method, 'at', co.changed_at, 'channelId', co.channel_id)
+                    from consents co
+                   where co.live_chat_id = s.live_chat_id and co.state = 'opted-out'
+                     and ((co.account_kind = s.account_kind and co.account = s.account)
+                          or exists (select 1 from contact_fields f
+                                      where f.contact_id = s.contact_id and f.kind = co.account_kind
+                                        and f.value = co.account))
+                     and (co.method <> 'telegram-block' or co.channel_id = s.channel_id)
+                   limit 1) end as opted_out`,
     { messageId, leaseSeconds: leaseMs / 1_000 },
   );
   return result.rows[0];

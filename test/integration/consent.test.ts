@@ -599,3 +599,37 @@ test('an operator may still answer an opted-out customer in a conversation the c
   expect(whatsappTo(notified)).toEqual(['Your parcel is on its way.']);
   expect(whatsappTo(strict)).toEqual([]);
 });
+
+test('a message held for its time is not sent when the customer opts out before it goes', async () => {
+  const phone = uniquePhone();
+  const held = await harness.client.workflow.start('sendLiveChatMessage', {
+    args: [
+      {
+        liveChatId: liveChat,
+        channelId: whatsapp,
+        to: { account: phone },
+        text: 'Reminder: your appointment is tomorrow.',
+        sendAt: new Date(Date.now() + 5_000).toISOString(),
+      },
+    ],
+    taskQueue: harness.taskQueue,
+    workflowId: `consent-held-${randomUUID()}`,
+  });
+  // Prepared and waiting for its time, then the customer says no.
+  for (let tries = 0; (await messagesTo(phone)).length === 0; tries++) {
+    if (tries > 100) throw new Error('the held message was not prepared');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await customerWritesOnWhatsApp(phone, 'STOP');
+
+  await expect(refusalOf(held.result())).resolves.toMatchObject({
+    type: 'RecipientOptedOut',
+    details: { reason: 'opted-out', method: 'keyword' },
+  });
+  expect(whatsappTo(phone)).toEqual([]);
+  const reminder = (await messagesTo(phone)).find((m) => m.text.startsWith('Reminder'));
+  expect(reminder).toMatchObject({
+    status: 'failed',
+    failure_reason: 'not sent: the customer opted out before it went',
+  });
+});
