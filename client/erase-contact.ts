@@ -1,4 +1,4 @@
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { consentKeyFrom } from '../config/consent-key';
 import { accountHash, contactHash, type ConsentAccount } from '../db/consent';
@@ -119,7 +119,7 @@ export async function eraseContact(
   // 2. The executions that carried them: running ones cancelled (their sends stop), then all deleted.
   const tags = [contactHash(key, input.contactId), ...accounts.map((a) => accountHash(key, a))];
   const executions = await executionsTagged(deps.client, tags);
-  const running = executions.filter((e) => e.status.name === 'RUNNING');
+  const running = executions.filter((e) => e.running);
   for (const e of running) {
     await deps.client.workflow
       .getHandle(e.workflowId, e.runId)
@@ -251,20 +251,46 @@ export async function eraseContact(
   return { contactId: input.contactId, alreadyErased: contact === undefined, counts };
 }
 
-/** Every execution, open or closed, whose search attribute holds one of these hashes. */
-async function executionsTagged(client: Client, tags: string[]): Promise<WorkflowExecutionInfo[]> {
+/** Our workflows that start Send Live Chat Message as a child and hold the same request in their input. */
+const PARENT_TYPES: readonly string[] = ['sendWithFallback', 'notifyCustomer'];
+
+/**
+ * Every execution, open or closed, whose search attribute holds one of these hashes, and the
+ * parents of ours among their parents (Send With Fallback, Notify Customer: their input names the
+ * same customer).
+ */
+async function executionsTagged(client: Client, tags: string[]): Promise<Execution[]> {
   if (tags.length === 0) return [];
   const query = `${CONTACT_SEARCH_ATTRIBUTE} IN (${tags.map((t) => `'${t}'`).join(', ')})`;
-  const found: WorkflowExecutionInfo[] = [];
-  for await (const execution of client.workflow.list({ query })) found.push(execution);
-  return found;
+  const found = new Map<string, Execution>();
+  const parents: { workflowId: string; runId: string }[] = [];
+  for await (const e of client.workflow.list({ query })) {
+    found.set(e.runId, { workflowId: e.workflowId, runId: e.runId, running: e.status.name === 'RUNNING' });
+    const parent = e.parentExecution;
+    if (parent?.workflowId && parent.runId)
+      parents.push({ workflowId: parent.workflowId, runId: parent.runId });
+  }
+  for (const parent of parents) {
+    if (found.has(parent.runId)) continue;
+    const described = await client.workflow
+      .getHandle(parent.workflowId, parent.runId)
+      .describe()
+      .catch(() => undefined);
+    if (described && PARENT_TYPES.includes(described.type)) {
+      found.set(parent.runId, { ...parent, running: described.status.name === 'RUNNING' });
+    }
+  }
+  return [...found.values()];
 }
 
-async function waitClosed(
-  client: Client,
-  executions: WorkflowExecutionInfo[],
-  waitMs: number,
-): Promise<void> {
+/** One execution an erasure deletes. */
+interface Execution {
+  workflowId: string;
+  runId: string;
+  running: boolean;
+}
+
+async function waitClosed(client: Client, executions: Execution[], waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (const e of executions) {
     const handle = client.workflow.getHandle(e.workflowId, e.runId);
@@ -276,7 +302,7 @@ async function waitClosed(
   }
 }
 
-async function waitGone(client: Client, executions: WorkflowExecutionInfo[], waitMs: number): Promise<void> {
+async function waitGone(client: Client, executions: Execution[], waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
   await Promise.all(
     executions.map(async (e) => {

@@ -15,7 +15,7 @@ import { Telegram } from 'telegraf';
 import { createChannelAdapters, type ConfiguredChannels } from '../../channels';
 import { telegramWebhookRoutes } from '../../channels/telegram';
 import { twilioWebhookRoutes } from '../../channels/whatsapp';
-import { sendLiveChatMessage } from '../../client';
+import { sendLiveChatMessage, sendWithFallback } from '../../client';
 import { loadProviderConfig } from '../../config/providers';
 import { applyConfig, type LiveChatsConfig } from '../../db/apply-config';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/start-sandbox';
@@ -59,6 +59,7 @@ const texts = {
   email: `Your invoice ${s}-B is attached`,
   scheduled: `Your appointment ${s}-C is tomorrow`,
   refused: `Last chance ${s}-D`,
+  fallback: `Your return ${s}-E was received`,
 };
 const file = Buffer.from(`Invoice for Erika Mustermann ${s}: 42.00 EUR`);
 
@@ -239,6 +240,12 @@ test('after `livechat contact erase`, no table, history or log line holds the cu
     text: texts.email,
     attachments: [{ filename: 'invoice.txt', contentType: 'text/plain', content: file.toString('base64') }],
   });
+  // Through Send With Fallback: its own input names the customer too.
+  await sendWithFallback(
+    harness.client,
+    { liveChatId: liveChat, channels: [email], to: { contactId: erika.id }, text: texts.fallback },
+    { taskQueue: harness.taskQueue, workflowId: `erase-fallback-${randomUUID()}` },
+  );
   const waiting = await start({
     liveChatId: liveChat,
     channelId: whatsapp,
@@ -281,9 +288,9 @@ test('after `livechat contact erase`, no table, history or log line holds the cu
     alreadyErased: false,
     counts: {
       executionsCancelled: 1,
-      executionsDeleted: 4,
+      executionsDeleted: 6,
       sendsCancelled: 1,
-      sessions: 3,
+      sessions: 4,
       files: 1,
       telegramChats: 1,
       contactFields: 3,
@@ -305,7 +312,7 @@ test('after `livechat contact erase`, no table, history or log line holds the cu
   expect(await harness.db('erasures').where({ contact_id: erika.id })).toEqual([
     expect.objectContaining({
       erased_by: 'dpo@shop.example',
-      counts: expect.objectContaining({ sessions: 3 }),
+      counts: expect.objectContaining({ sessions: 4 }),
     }),
   ]);
 
