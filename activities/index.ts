@@ -15,7 +15,6 @@ import { silentLogger, type Logger } from '../infra/logger';
 import type { LiveChatMetrics } from '../infra/metrics';
 import type { HostAllowList } from '../infra/url-hosts';
 import { consentKeyFrom } from '../config/consent-key';
-import { contactTagsOfSession } from '../db/consent';
 import { contactTagsOfRequest } from './contact-tags';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
@@ -107,12 +106,16 @@ export function createActivities(deps: ActivityDeps) {
     typeof deps.contactSearchAttribute === 'function'
       ? deps.contactSearchAttribute()
       : deps.contactSearchAttribute === true;
-  /** The result with the customer's keyed hashes, for the workflow's search attribute, when it is on. */
-  const tagged = async <R extends { sessionId: string }>(
+  /**
+   * The result with the customer's keyed hashes, for the workflow's search attribute, when it is on:
+   * read from the request (a contact id or an account value costs no query; a session, one).
+   */
+  const tagged = async <R extends object>(
     result: R,
+    request: { to?: unknown },
   ): Promise<R & { contactTags?: string[] }> =>
     contactAttributeOn()
-      ? { ...result, contactTags: await contactTagsOfSession(deps.db, result.sessionId, consentKey) }
+      ? { ...result, contactTags: await contactTagsOfRequest(deps.db, request, consentKey) }
       : result;
   return {
     prepareMessage: (input: PrepareMessageInput): Promise<PreparedMessage & { contactTags?: string[] }> =>
@@ -128,6 +131,7 @@ export function createActivities(deps: ActivityDeps) {
             },
             consentKey,
           ),
+          { to: input.to },
         ),
       ),
     /**
@@ -178,11 +182,17 @@ export function createActivities(deps: ActivityDeps) {
     startOperatorSession: (
       input: StartOperatorSessionInput,
     ): Promise<StartedSession & { contactTags?: string[] }> =>
-      asProcessFailure(async () => tagged(await startOperatorSession(deps.db, input, clock()))),
+      asProcessFailure(async () => {
+        const started = await startOperatorSession(deps.db, input, clock());
+        // A contact made on the spot has its id only now.
+        return tagged(started, { to: started.contactId ? { contactId: started.contactId } : input.customer });
+      }),
     recordOperatorReply: (
       input: RecordOperatorReplyInput,
     ): Promise<RecordedReply & { contactTags?: string[] }> =>
-      asProcessFailure(async () => tagged(await recordOperatorReply(deps.db, input, clock()))),
+      asProcessFailure(async () =>
+        tagged(await recordOperatorReply(deps.db, input, clock()), { to: { sessionId: input.sessionId } }),
+      ),
     /** A scheduled message cancelled before its time: marked so, unless it has gone already. */
     cancelScheduledMessage: (input: { messageId: string }): Promise<{ status: DeliveryStatus }> =>
       cancelPendingMessage(deps.db, input.messageId),
