@@ -26,6 +26,19 @@ export interface TestProcess {
   output: () => string;
 }
 
+/** Every process a test file started that has not ended yet. */
+const running = new Set<ChildProcess>();
+// Whatever a test left running (it failed or timed out before its `finally`) ends with its file:
+// a process left over would keep Jest, and CI, from ever finishing.
+afterAll(async () => {
+  const left = [...running];
+  for (const child of left) child.kill('SIGKILL');
+  await Promise.all(left.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+});
+
+/** How long a process may take to print its ready line before `ready` rejects with its output. */
+const READY_WITHIN_MS = 90_000;
+
 /** Starts `node …args` in `cwd` with `env` on top of this process's environment. */
 export function startTestProcess(
   args: string[],
@@ -37,6 +50,8 @@ export function startTestProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid === undefined) throw new Error(`${args.join(' ')} did not start`);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   const keep = (chunk: Buffer) => void (output += chunk.toString('utf8'));
   child.stdout?.on('data', keep);
@@ -45,13 +60,25 @@ export function startTestProcess(
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );
   const ready = new Promise<void>((resolve, reject) => {
+    const late = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `${args.join(' ')} did not print "${options.readyLine}" within ${READY_WITHIN_MS} ms:\n${output}`,
+          ),
+        ),
+      READY_WITHIN_MS,
+    );
     const check = () => {
-      if (output.includes(options.readyLine)) resolve();
+      if (!output.includes(options.readyLine)) return;
+      clearTimeout(late);
+      resolve();
     };
     child.stdout?.on('data', check);
-    void exited.then((how) =>
-      reject(new Error(`${args.join(' ')} exited (${String(how)}) before it was ready:\n${output}`)),
-    );
+    void exited.then((how) => {
+      clearTimeout(late);
+      reject(new Error(`${args.join(' ')} exited (${String(how)}) before it was ready:\n${output}`));
+    });
   });
   // A test that never awaits `ready` (it kills the process first) is not failed by its rejection.
   ready.catch(() => undefined);
