@@ -1,30 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import os from 'node:os';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { applyConfig } from '../../db/apply-config';
+import {
+  killNodeProcesses,
+  startNodeProcess,
+  startWorkerNodeProcess,
+  type NodeProcess,
+  type WorkerNodeProcess,
+} from '../../dev/node-process';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/start-sandbox';
 import { startHarness, type Harness } from './harness';
 import { knowTelegramChats, type providerWorld } from './provider-world';
 
-const ROOT = path.join(__dirname, '..', '..');
-
+/** A process of a test's own: see `startNodeProcess`. */
+export type TestProcess = NodeProcess;
 /** A worker OS process of a test's own (the fault suite's kill case, the cluster test). */
-export interface WorkerProcess extends TestProcess {
-  /** The identity Temporal records for this process's pollers: the SDK's default, `pid@host`. */
-  identity: string;
-}
-
-/** A process of a test's own, with what it printed and a promise for the line that says it is ready. */
-export interface TestProcess {
-  child: ChildProcess;
-  pid: number;
-  /** Resolves once the process printed `readyLine` on stdout. */
-  ready: Promise<void>;
-  /** The signal that ended it, else its exit code. */
-  exited: Promise<NodeJS.Signals | number | null>;
-  /** Everything it printed on stdout and stderr so far. */
-  output: () => string;
-}
+export type WorkerProcess = WorkerNodeProcess;
 
 /** Every process a test file started that has not ended yet. */
 const running = new Set<ChildProcess>();
@@ -36,75 +26,26 @@ afterAll(async () => {
   await Promise.all(left.map((child) => new Promise((resolve) => child.once('exit', resolve))));
 });
 
-/** How long a process may take to print its ready line before `ready` rejects with its output. */
-const READY_WITHIN_MS = 90_000;
+function tracked<P extends NodeProcess>(started: P): P {
+  running.add(started.child);
+  started.child.once('exit', () => running.delete(started.child));
+  return started;
+}
 
-/** Starts `node …args` in `cwd` with `env` on top of this process's environment. */
+/** `node …args` in `cwd` with `env` on top of this process's environment, ended with the test file at the latest. */
 export function startTestProcess(
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv; readyLine: string },
 ): TestProcess {
-  const child = spawn(process.execPath, args, {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (child.pid === undefined) throw new Error(`${args.join(' ')} did not start`);
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  let output = '';
-  const keep = (chunk: Buffer) => void (output += chunk.toString('utf8'));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code)),
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    const late = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `${args.join(' ')} did not print "${options.readyLine}" within ${READY_WITHIN_MS} ms:\n${output}`,
-          ),
-        ),
-      READY_WITHIN_MS,
-    );
-    const check = () => {
-      if (!output.includes(options.readyLine)) return;
-      clearTimeout(late);
-      resolve();
-    };
-    child.stdout?.on('data', check);
-    void exited.then((how) => {
-      clearTimeout(late);
-      reject(new Error(`${args.join(' ')} exited (${String(how)}) before it was ready:\n${output}`));
-    });
-  });
-  // A test that never awaits `ready` (it kills the process first) is not failed by its rejection.
-  ready.catch(() => undefined);
-  return { child, pid: child.pid, ready, exited, output: () => output };
+  return tracked(startNodeProcess(args, options));
 }
 
-/**
- * The production worker entry point, `worker/main.ts`, as `npm run worker` runs it, with `env` on
- * top of this process's environment; through tsx's loader (`node --import tsx`) rather than the
- * tsx CLI, whose child process would survive a SIGKILL sent to the CLI.
- */
+/** The production worker entry point, `worker/main.ts`, with `env` on top of this process's environment. */
 export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
-  const started = startTestProcess(['--import', 'tsx', 'worker/main.ts'], {
-    cwd: ROOT,
-    env,
-    readyLine: 'worker ready:',
-  });
-  return { ...started, identity: `${started.pid}@${os.hostname()}` };
+  return tracked(startWorkerNodeProcess(env));
 }
 
-/** SIGKILLs every one of these processes still running and waits for them to end. */
-export async function killWorkerProcesses(workers: WorkerProcess[]): Promise<void> {
-  for (const worker of workers)
-    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
-  await Promise.all(workers.map((worker) => worker.exited));
-}
+export const killWorkerProcesses = killNodeProcesses;
 
 /**
  * What a test of worker processes starts in its own process: the provider stand-ins, answering after
