@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --n 200 --concurrency 50 --rounds 5 --bulk 10000 --rate-bulk 100000 --kill-bulk 10000]`:
+ * `npm run bench [-- --quick] [-- --n 200 --concurrency 50 --rounds 5 --bulk 10000 --rate-bulk 100000 --kill-bulk 10000 --out latest-server.json]`:
  * the benchmark of QUALITY.md. Starts what it needs (or uses TEMPORAL_ADDRESS / DATABASE_URL), then
  * runs, on one server: `bare` (a minimal worker and a workflow of the same shape, no project code),
  * `noop` (our worker, our workflow's shape, activities that do nothing) and `send` (the product)
@@ -281,7 +281,10 @@ async function run(): Promise<void> {
       bulkKill,
     };
     printReport(report);
-    const out = path.join(__dirname, 'results', quick ? 'latest-quick.json' : 'latest.json');
+    // --out names another file in bench/results (a run on the full server beside the dev server's).
+    const outAt = process.argv.indexOf('--out');
+    const outName = outAt >= 0 ? path.basename(process.argv[outAt + 1] ?? '') : '';
+    const out = path.join(__dirname, 'results', outName || (quick ? 'latest-quick.json' : 'latest.json'));
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
