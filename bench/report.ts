@@ -1,3 +1,4 @@
+import type { BulkKillResult } from './bulk-kill';
 import type { BulkRateResult } from './bulk-rate';
 import type { BulkScenarioResult } from './bulk-scenario';
 import type { ScenarioResult } from './scenarios';
@@ -36,6 +37,7 @@ export interface BenchReport {
   ratios?: Record<string, Spread>;
   bulk: BulkScenarioResult;
   bulkRate: BulkRateResult[];
+  bulkKill: BulkKillResult[];
 }
 
 const byName = (report: BenchReport, name: string): ScenarioResult => {
@@ -83,4 +85,11 @@ export function printReport(report: BenchReport): void {
   console.table([bulk]);
   console.log('bulk-rate: a bulk against a stand-in limited to the configured rate');
   console.table(report.bulkRate.map(({ scenario: _s, ...r }) => r));
+  console.log('bulk-kill: a bulk per channel, its worker process SIGKILLed twice');
+  console.table(
+    report.bulkKill.map(({ scenario: _s, recoverySeconds, ...r }) => ({
+      ...r,
+      recoverySeconds: recoverySeconds.join(', '),
+    })),
+  );
 }
