@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { consentKeyFrom } from '../../../config/consent-key';
 import { processSecrets } from '../../../config/secrets';
 import { createLogger } from '../../../infra/logger';
 
@@ -19,4 +21,16 @@ test("each mailbox's IMAP password is a secret the logger masks, decoded as the 
   logger.warn({ error: 'login failed for p@ss/w0rd' }, 'imap reader failed');
   expect(lines.join('')).toContain('imap reader failed');
   expect(lines.join('')).not.toContain('p@ss/w0rd');
+});
+
+test('the consent key is a secret the logger masks; a short or malformed one is refused at start', () => {
+  const key = randomBytes(32).toString('base64');
+  expect(processSecrets({ LIVECHAT_CONSENT_KEY: key })).toContain(key);
+  expect(consentKeyFrom({ LIVECHAT_CONSENT_KEY: key })).toEqual(Buffer.from(key, 'base64'));
+  expect(() => consentKeyFrom({ LIVECHAT_CONSENT_KEY: randomBytes(16).toString('base64') })).toThrow(
+    /at least 32 bytes, got 16/,
+  );
+  expect(() => consentKeyFrom({ LIVECHAT_CONSENT_KEY: 'not base64!' })).toThrow(/not base64/);
+  // Unset: the development key, the same in every process of the run.
+  expect(consentKeyFrom({})).toEqual(consentKeyFrom({}));
 });
