@@ -14,6 +14,7 @@ import type { ChannelAdapters } from '../channels/adapter';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { PAYLOAD_KEYS_VARIABLE, parsePayloadKeys } from '../codec/payload-keys';
+import { CONSENT_KEY_VARIABLE, consentKeyFrom } from '../config/consent-key';
 import { ConfigError, DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
 import { loadProviderConfig } from '../config/providers';
 import { createDb, migrateLatest, type Db } from '../db/knex';
@@ -164,11 +165,15 @@ export class LiveChatPlugin extends SimplePlugin {
     this.codec = codec;
   }
 
-  /** Whether payloads are encrypted, for a start-up line (never the key). */
+  /** Whether payloads are encrypted and the consent key is set, for a start-up line (never a key). */
   describe(): string {
-    return this.codec
+    const payloads = this.codec
       ? 'payloads encrypted (AES-256-GCM)'
       : `payloads NOT encrypted: customers' contact data is stored in Temporal in plaintext (set ${PAYLOAD_KEYS_VARIABLE})`;
+    const consent = this.env[CONSENT_KEY_VARIABLE]?.trim()
+      ? ''
+      : `; ${CONSENT_KEY_VARIABLE} unset: opt-outs and unsubscribe links use the development key`;
+    return `${payloads}${consent}`;
   }
 
   override configureBundler(options: BundleOptions): BundleOptions {
@@ -357,6 +362,7 @@ export class LiveChatPlugin extends SimplePlugin {
       rateLimits: this.rateLimits(),
       // Found when the worker starts: the workflows carry it only where the namespace has it.
       contactSearchAttribute: () => this.contactSearchAttribute,
+      consentKey: consentKeyFrom(this.env),
     };
     this.resources = {
       db,
