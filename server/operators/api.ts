@@ -55,7 +55,18 @@ import {
   type MessageRecord,
   type SessionRecord,
 } from './queries';
-import { contactView, messageView, sessionView, type MessageView, type ViewOptions } from './views';
+import {
+  contactView,
+  messageView,
+  sessionView,
+  type ChannelView,
+  type ContactHistoryView,
+  type FeedMessageEvent,
+  type LiveChatView,
+  type MeView,
+  type MessageView,
+  type ViewOptions,
+} from './views';
 
 const id = z.string().trim().min(1).max(200);
 /** A form's empty field means "not given". */
@@ -265,7 +276,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       return reply.code(204).send();
     });
 
-    api.get('/api/me', async (request) => {
+    api.get('/api/me', async (request): Promise<MeView> => {
       const operator = operatorOf(request);
       const memberships = await membershipsOf(db, operator.id);
       return {
@@ -284,7 +295,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       return { status };
     });
 
-    api.get('/api/live-chats', async (request) => {
+    api.get('/api/live-chats', async (request): Promise<{ liveChats: LiveChatView[] }> => {
       const memberships = await membershipsOf(db, operatorOf(request).id);
       const channels = await channelsOf(
         db,
@@ -298,7 +309,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
           boundApp: m.boundApp,
           channels: channels
             .filter((c) => c.liveChatId === m.liveChatId)
-            .map((c) => {
+            .map((c): ChannelView => {
               const rules = channelRules(c.kind);
               return {
                 id: c.id,
@@ -471,7 +482,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       return { contact: contactView(contact) };
     });
 
-    api.get('/api/contacts/:id/history', async (request) => {
+    api.get('/api/contacts/:id/history', async (request): Promise<ContactHistoryView> => {
       const operator = operatorOf(request);
       const contact = await contactOf(operator, parseInput(SessionParams, request.params).id);
       const { account } = parseInput(ContactHistoryQuery, request.query);
@@ -549,7 +560,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
           sessionId: message.session_id,
           liveChatId: message.live_chat_id,
           message: messageView(message, views),
-        }),
+        } satisfies FeedMessageEvent),
     };
     try {
       unsubscribe = await feed.subscribe(subscriber);

@@ -6,7 +6,9 @@ import type {
   AccountKind,
   ChannelKind,
   DeliveryStatus,
+  MemberRole,
   MessageDirection,
+  OperatorStatus,
   SessionOrigin,
   SessionState,
 } from '../../domain/types';
@@ -206,4 +208,49 @@ export interface ContactView {
 
 export function contactView(c: ContactRecord): ContactView {
   return { id: c.id, name: c.name, app: c.app, accounts: c.fields };
+}
+
+/** A channel of a live chat as `GET /api/live-chats` gives it, with what its rules allow. */
+export interface ChannelView {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  state: string;
+  label: string;
+  /** The kind of account it reaches; null for the website widget (no account of a kind). */
+  accountKind: AccountKind | null;
+  /** Operators may start sessions on it (its rules allow it and it is active). */
+  canInitiate: boolean;
+  hasSubject: boolean;
+  maxTextLength: number;
+}
+
+/** A live chat the operator serves (`GET /api/live-chats`). */
+export interface LiveChatView {
+  id: string;
+  name: string;
+  role: MemberRole;
+  boundApp: string;
+  channels: ChannelView[];
+}
+
+/** `GET /api/me`: who is signed in, and until when. */
+export interface MeView {
+  operator: { id: string; name: string; email: string | null; status: OperatorStatus };
+  liveChats: { id: string; name: string; role: MemberRole }[];
+  expiresAt: string;
+}
+
+/** A `message` event of the live feed (`GET /api/events`): a new or changed message. */
+export interface FeedMessageEvent {
+  sessionId: string;
+  liveChatId: string;
+  message: MessageView;
+}
+
+/** `GET /api/contacts/:id/history`: the customer's page. */
+export interface ContactHistoryView {
+  contact: ContactView;
+  account: string | null;
+  sessions: { session: SessionView; messages: MessageView[] }[];
 }
