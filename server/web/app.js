@@ -5,7 +5,7 @@
 import { api, ApiFailure, messageOf, whenSignedOut } from './lib/api.js';
 import { $ } from './lib/dom.js';
 import { connectEvents, disconnectEvents } from './lib/live.js';
-import { t } from './lib/i18n.js';
+import { currentLanguage, onLanguageChange, setLanguage, t, translateStatic } from './lib/i18n.js';
 import { state } from './lib/state.js';
 import { initContact, loadContact, scheduleContactReload } from './screens/contact.js';
 import { initNewSession, openNewSession } from './screens/new-session.js';
@@ -72,6 +72,18 @@ async function route() {
   if (state.view?.kind === 'session') await loadSession(state.view.id);
   if (state.view?.kind === 'contact') await loadContact(state.view.id);
 }
+
+translateStatic();
+const languageSelect = $('language', HTMLSelectElement);
+languageSelect.value = currentLanguage();
+languageSelect.addEventListener('change', () => setLanguage(languageSelect.value));
+onLanguageChange(() => {
+  // What the screens wrote themselves, anew in the language chosen.
+  if (!state.me) return;
+  renderStatus($('status-toggle').dataset.status ?? 'offline');
+  void loadSessions();
+  void route();
+});
 
 whenSignedOut(() => {
   if (state.me) showSignIn(t('sessionEnded'));
