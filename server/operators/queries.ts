@@ -319,6 +319,15 @@ export function messageById(db: Knex, id: string): Promise<MessageRecord | undef
   return messagesQuery(db).where('m.id', id).first();
 }
 
+/** These messages as they are now, in any live chat (the live feed filters them). */
+export function messagesByIds(db: Knex, ids: readonly string[]): Promise<MessageRecord[]> {
+  const uuids = ids.filter(isUuid);
+  if (uuids.length === 0) return Promise.resolve([]);
+  return messagesQuery(db)
+    .whereIn('m.id', uuids)
+    .orderBy([{ column: 'm.updated_at' }, { column: 'm.id' }]);
+}
+
 export function messageByIdempotencyKey(db: Knex, key: string): Promise<MessageRecord | undefined> {
   return messagesQuery(db).where('m.idempotency_key', key).first();
 }
