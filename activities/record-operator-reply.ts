@@ -64,6 +64,7 @@ export async function recordOperatorReply(
       operatorId: input.operatorId,
       text: input.text,
       idempotencyKey: key,
+      whatsappTemplate: input.whatsappTemplate,
     });
     if (!message) throw new Error(`reply ${key} was recorded concurrently; try again`);
     await touchSession(trx, session.id, now);

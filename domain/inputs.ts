@@ -161,6 +161,14 @@ export const OperatorReplyInputSchema = z.strictObject({
   sessionId: z.uuid(),
   operatorId: id,
   text: z.string(),
+  whatsappTemplate: z
+    .strictObject({
+      contentSid: z
+        .string()
+        .regex(/^HX[0-9a-f]{32}$/i, 'must be a Twilio content SID (HX and 32 hex digits)'),
+      variables: z.record(z.string().max(50), z.string().max(1_024)).optional(),
+    })
+    .optional(),
   idempotencyKey: z.string().min(1).max(500).optional(),
 });
 

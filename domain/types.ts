@@ -90,7 +90,13 @@ export interface SendLiveChatMessageInput {
 export interface OperatorReplyInput {
   sessionId: string;
   operatorId: string;
+  /** The text; with `whatsappTemplate`, the template's text with its variables filled in (as shown). */
   text: string;
+  /**
+   * WhatsApp only: the approved template (Twilio content SID and variables) sent when the customer
+   * has not written in the last 24 hours; inside the window `text` is sent as it is.
+   */
+  whatsappTemplate?: { contentSid: string; variables?: Record<string, string> };
   /** Default: derived from the workflow id, so the same request started twice sends once. */
   idempotencyKey?: string;
 }

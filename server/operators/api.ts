@@ -58,7 +58,9 @@ import {
 import {
   contactView,
   messageView,
+  renderTemplate,
   sessionView,
+  templatesOf,
   type ChannelView,
   type ContactHistoryView,
   type FeedMessageEvent,
@@ -110,7 +112,17 @@ const NewSessionBody = z.strictObject({
   requestId: z.uuid().optional(),
 });
 
-const ReplyBody = z.strictObject({ text: z.string().max(100_000), requestId: z.uuid().optional() });
+const ReplyBody = z.strictObject({
+  text: z.string().max(100_000),
+  requestId: z.uuid().optional(),
+  /** WhatsApp outside the 24-hour window: one of the channel's approved templates, its variables filled in. */
+  template: z
+    .strictObject({
+      contentSid: z.string().max(64),
+      variables: z.record(z.string().max(50), z.string().trim().min(1).max(1_024)).default({}),
+    })
+    .optional(),
+});
 
 const ContactsQuery = z.strictObject({ q: z.string().max(200).default(''), liveChatId: id.optional() });
 
@@ -321,6 +333,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
                 canInitiate: rules.canInitiate && c.state === 'active',
                 hasSubject: rules.hasSubject,
                 maxTextLength: rules.maxTextLength,
+                templates: c.kind === 'whatsapp' ? templatesOf(c.settings) : [],
               };
             }),
         })),
@@ -433,13 +446,15 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       const params = parseInput(SessionParams, request.params);
       const body = parseInput(ReplyBody, request.body);
       const session = await sessionOf(operator.id, params.id);
+      const template = body.template ? await templateOfSession(session, body.template) : undefined;
 
       // The workflow checks the rest (open, assigned to this operator or to no one) and refuses typed.
       const workflowId = `operator-reply/${session.id}/${body.requestId ?? randomUUID()}`;
       const input: OperatorReplyInput = {
         sessionId: session.id,
         operatorId: operator.id,
-        text: body.text,
+        text: template ? template.text : body.text,
+        ...(template ? { whatsappTemplate: template.whatsappTemplate } : {}),
         idempotencyKey: workflowId,
       };
       const handle = await startOrJoin('operatorReply', workflowId, input);
@@ -508,6 +523,43 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       await streamEvents(operator, request, reply);
     });
   });
+
+  /**
+   * The approved template a reply names, from the session's channel, with every variable given: its
+   * text as the customer will read it and what Twilio is sent.
+   */
+  async function templateOfSession(
+    session: SessionRecord,
+    chosen: { contentSid: string; variables: Record<string, string> },
+  ): Promise<{ text: string; whatsappTemplate: { contentSid: string; variables: Record<string, string> } }> {
+    const channel = (await channelsOf(db, [session.live_chat_id])).find((c) => c.id === session.channel_id);
+    const template = channel?.kind === 'whatsapp' ? templatesOf(channel.settings) : [];
+    const found = template.find((t) => t.contentSid === chosen.contentSid);
+    if (!found) {
+      throw new ApiError(
+        'InvalidInput',
+        'That template is not one of the approved templates of this channel.',
+        {
+          details: { field: 'template.contentSid' },
+        },
+      );
+    }
+    const missing = found.variables.filter((name) => !chosen.variables[name]);
+    if (missing.length > 0) {
+      throw new ApiError(
+        'InvalidInput',
+        `Fill in every variable of the template (missing: ${missing.join(', ')}).`,
+        {
+          details: { field: 'template.variables', missing },
+        },
+      );
+    }
+    const variables = Object.fromEntries(found.variables.map((name) => [name, chosen.variables[name] ?? '']));
+    return {
+      text: renderTemplate(found.body, variables),
+      whatsappTemplate: { contentSid: found.contentSid, variables },
+    };
+  }
 
   async function contactOf(operator: SignedInOperator, contactId: string) {
     const memberships = await membershipsOf(db, operator.id);

@@ -48,6 +48,8 @@ export interface ChannelInfo {
   kind: ChannelKind;
   name: string;
   state: 'active' | 'disabled';
+  /** The channel's non-secret settings (WhatsApp's approved templates among them). */
+  settings: Record<string, unknown>;
 }
 
 export async function channelsOf(db: Knex, liveChatIds: readonly string[]): Promise<ChannelInfo[]> {
@@ -58,16 +60,18 @@ export async function channelsOf(db: Knex, liveChatIds: readonly string[]): Prom
     kind: ChannelKind;
     name: string;
     state: 'active' | 'disabled';
+    settings: Record<string, unknown> | null;
   }[] = await db('channels')
     .whereIn('live_chat_id', liveChatIds)
     .orderBy(['live_chat_id', 'name'])
-    .select('id', 'live_chat_id', 'kind', 'name', 'state');
+    .select('id', 'live_chat_id', 'kind', 'name', 'state', 'settings');
   return rows.map((r) => ({
     id: r.id,
     liveChatId: r.live_chat_id,
     kind: r.kind,
     name: r.name,
     state: r.state,
+    settings: r.settings ?? {},
   }));
 }
 
@@ -100,6 +104,8 @@ export interface SessionRecord {
   last_status: DeliveryStatus | null;
   /** Telegram: when the customer blocked the bot (sends are refused until they write again). */
   blocked_at: Date | null;
+  /** When the customer last wrote in this session (WhatsApp's 24-hour window counts from it). */
+  last_inbound_at: Date | null;
 }
 
 /** Sessions joined with what a `SessionRecord` needs, limited to live chats the operator serves. */
@@ -145,6 +151,7 @@ function sessionsQuery(db: Knex, operatorId: string): Knex.QueryBuilder {
       's.closed_at',
       's.last_message_at',
       'tc.blocked_at',
+      's.last_inbound_at',
       'last.text as last_text',
       'last.direction as last_direction',
       'last.status as last_status',

@@ -13,6 +13,7 @@ import type {
   SessionState,
 } from '../../domain/types';
 import type { InboundKind } from '../../db/rows';
+import { WHATSAPP_WINDOW_MS } from '../../channels/whatsapp/adapter';
 import type { ContactRecord, MessageRecord, SessionRecord } from './queries';
 
 export interface ViewOptions {
@@ -41,6 +42,11 @@ export interface SessionView {
    * sessions to them are refused (`TelegramChatBlocked`). Null otherwise.
    */
   customerBlockedAt: string | null;
+  /**
+   * WhatsApp only (null elsewhere): when the customer last wrote in this session and when the 24-hour
+   * window for free-form text closes (both null when they never wrote: only templates go then).
+   */
+  whatsappWindow: { lastInboundAt: string | null; closesAt: string | null } | null;
 }
 
 export function sessionView(r: SessionRecord): SessionView {
@@ -65,6 +71,15 @@ export function sessionView(r: SessionRecord): SessionView {
         ? { text: excerpt(r.last_text), direction: r.last_direction, status: r.last_status }
         : null,
     customerBlockedAt: r.blocked_at ? r.blocked_at.toISOString() : null,
+    whatsappWindow:
+      r.channel_kind === 'whatsapp'
+        ? {
+            lastInboundAt: r.last_inbound_at ? r.last_inbound_at.toISOString() : null,
+            closesAt: r.last_inbound_at
+              ? new Date(r.last_inbound_at.getTime() + WHATSAPP_WINDOW_MS).toISOString()
+              : null,
+          }
+        : null,
   };
 }
 
@@ -223,6 +238,48 @@ export interface ChannelView {
   canInitiate: boolean;
   hasSubject: boolean;
   maxTextLength: number;
+  /** WhatsApp: the approved templates operators may send outside the 24-hour window (else empty). */
+  templates: TemplateView[];
+}
+
+/** An approved WhatsApp template (Twilio Content), its variables as `{{1}}`, `{{2}}`, … in `body`. */
+export interface TemplateView {
+  contentSid: string;
+  name: string;
+  body: string;
+  /** The variables' names in order of first appearance (`"1"`, `"2"`, …). */
+  variables: string[];
+}
+
+/** The variables a template's text uses, in order of first appearance. */
+export function templateVariables(body: string): string[] {
+  return [...new Set([...body.matchAll(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1] ?? ''))];
+}
+
+/** The template's text with its variables filled in (what the customer reads). */
+export function renderTemplate(body: string, variables: Record<string, string>): string {
+  return body.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_whole, name: string) => variables[name] ?? '');
+}
+
+/** A channel's approved templates from its settings (WhatsApp's `templates`). */
+export function templatesOf(settings: Record<string, unknown>): TemplateView[] {
+  const list = settings['templates'];
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter(
+      (t): t is { contentSid: string; name: string; body: string } =>
+        typeof t === 'object' &&
+        t !== null &&
+        typeof t.contentSid === 'string' &&
+        typeof t.name === 'string' &&
+        typeof t.body === 'string',
+    )
+    .map((t) => ({
+      contentSid: t.contentSid,
+      name: t.name,
+      body: t.body,
+      variables: templateVariables(t.body),
+    }));
 }
 
 /** A live chat the operator serves (`GET /api/live-chats`). */

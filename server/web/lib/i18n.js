@@ -112,6 +112,22 @@ const EN = {
   'refusal.ContactHasNoAccount': 'The customer has no such account.',
   'refusal.NotAnOperator': 'You are not an operator of this live chat.',
   'refusal.default': 'Could not create the session.',
+  templateLegend: 'Outside the 24-hour window: an approved template',
+  template: 'Template',
+  preview: 'What the customer reads',
+  /** @param {Vars} v */
+  variable: (v) => `Variable {{${v.name}}}`,
+  /** @param {Vars} v */
+  fillVariable: (v) => `Fill in the variable {{${v.name}}}.`,
+  /** @param {Vars} v */
+  windowOpen: (v) => `WhatsApp window open: ${v.left} left for free text.`,
+  windowClosed:
+    'WhatsApp window closed: the customer has not written for 24 hours; only approved templates go.',
+  windowNever: 'WhatsApp window closed: the customer has not written yet; only approved templates go.',
+  /** @param {Vars} v */
+  hoursMinutes: (v) => `${v.h} h ${v.m} min`,
+  /** @param {Vars} v */
+  minutes: (v) => `${v.m} min`,
 };
 
 /** @typedef {keyof typeof EN} Key */
@@ -213,6 +229,16 @@ const RU = {
   'refusal.ContactHasNoAccount': 'У клиента нет такого аккаунта.',
   'refusal.NotAnOperator': 'Вы не оператор этого живого чата.',
   'refusal.default': 'Не удалось создать сессию.',
+  templateLegend: 'Вне 24-часового окна: утверждённый шаблон',
+  template: 'Шаблон',
+  preview: 'Что прочтёт клиент',
+  variable: (v) => `Переменная {{${v.name}}}`,
+  fillVariable: (v) => `Заполните переменную {{${v.name}}}.`,
+  windowOpen: (v) => `Окно WhatsApp открыто: свободный текст ещё ${v.left}.`,
+  windowClosed: 'Окно WhatsApp закрыто: клиент не писал 24 часа; можно только утверждённые шаблоны.',
+  windowNever: 'Окно WhatsApp закрыто: клиент ещё не писал; можно только утверждённые шаблоны.',
+  hoursMinutes: (v) => `${v.h} ч ${v.m} мин`,
+  minutes: (v) => `${v.m} мин`,
 };
 
 /** @type {Record<string, Record<Key, Entry>>} */

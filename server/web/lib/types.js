@@ -8,6 +8,7 @@
 /** @typedef {import('../../operators/views').ContactView} ContactView */
 /** @typedef {import('../../operators/views').LiveChatView} LiveChatView */
 /** @typedef {import('../../operators/views').ChannelView} ChannelView */
+/** @typedef {import('../../operators/views').TemplateView} TemplateView */
 /** @typedef {import('../../operators/views').MeView} MeView */
 /** @typedef {import('../../operators/views').FeedMessageEvent} FeedMessageEvent */
 /** @typedef {import('../../operators/views').ContactHistoryView} ContactHistoryView */

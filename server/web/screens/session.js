@@ -11,8 +11,113 @@ import { loadSessions } from './sessions.js';
 /** @typedef {import('../lib/types.js').SessionView} SessionView */
 /** @typedef {import('../lib/types.js').MessageView} MessageView */
 
+/** @typedef {import('../lib/types.js').TemplateView} TemplateView */
+
 /** @type {SessionView | null} */
 let currentSession = null;
+
+/** The approved templates of the session's channel (WhatsApp), from the live chats loaded at start. */
+function templatesOfSession(/** @type {SessionView} */ session) {
+  const chat = state.liveChats.find((c) => c.id === session.liveChat.id);
+  return chat?.channels.find((c) => c.id === session.channel.id)?.templates ?? [];
+}
+
+/** Milliseconds left of WhatsApp's 24-hour window (0 when closed); null on other channels. */
+function windowLeft(/** @type {SessionView} */ session) {
+  if (!session.whatsappWindow) return null;
+  const closesAt = session.whatsappWindow.closesAt;
+  return closesAt ? Math.max(0, Date.parse(closesAt) - Date.now()) : 0;
+}
+
+/** "5 h 12 min" in the page's language. @param {number} ms */
+function duration(ms) {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  const hours = Math.floor(minutes / 60);
+  return hours > 0 ? t('hoursMinutes', { h: hours, m: minutes % 60 }) : t('minutes', { m: minutes });
+}
+
+/** The window's line in the session head, and the composer it allows: free text, or a template. */
+function renderWindow() {
+  const session = currentSession;
+  const line = $('wa-window');
+  const left = session ? windowLeft(session) : null;
+  const templates = session ? templatesOfSession(session) : [];
+  const useTemplate = left === 0 && templates.length > 0;
+  line.hidden = left === null;
+  if (session && left !== null) {
+    line.dataset.window = left > 0 ? 'open' : 'closed';
+    line.textContent =
+      left > 0
+        ? t('windowOpen', { left: duration(left) })
+        : session.whatsappWindow?.lastInboundAt
+          ? t('windowClosed')
+          : t('windowNever');
+  }
+  const composer = $('reply-template');
+  const wasTemplate = !composer.hidden;
+  composer.hidden = !useTemplate;
+  $('reply-free').hidden = useTemplate;
+  $('reply-text', HTMLTextAreaElement).disabled = useTemplate;
+  if (useTemplate && !wasTemplate) fillTemplates(templates);
+}
+
+/** @param {TemplateView[]} templates */
+function fillTemplates(templates) {
+  const select = $('reply-template-choice', HTMLSelectElement);
+  select.replaceChildren(...templates.map((tpl) => el('option', { value: tpl.contentSid, text: tpl.name })));
+  fillVariables();
+}
+
+function chosenTemplate() {
+  if (!currentSession) return undefined;
+  const sid = $('reply-template-choice', HTMLSelectElement).value;
+  return templatesOfSession(currentSession).find((tpl) => tpl.contentSid === sid);
+}
+
+/** One input per variable of the chosen template, and the preview of what the customer reads. */
+function fillVariables() {
+  const template = chosenTemplate();
+  $('reply-template-vars').replaceChildren(
+    ...(template?.variables ?? []).flatMap((name) => [
+      el('label', { for: `reply-var-${name}`, text: t('variable', { name }) }),
+      el('input', {
+        id: `reply-var-${name}`,
+        'data-variable': name,
+        autocomplete: 'off',
+        oninput: () => renderPreview(),
+      }),
+    ]),
+  );
+  renderPreview();
+}
+
+/** The variables as filled in so far. @returns {Record<string, string>} */
+function variablesOfForm() {
+  /** @type {Record<string, string>} */
+  const variables = {};
+  for (const input of $('reply-template-vars').querySelectorAll('input[data-variable]')) {
+    if (input instanceof HTMLInputElement && input.dataset.variable)
+      variables[input.dataset.variable] = input.value.trim();
+  }
+  return variables;
+}
+
+function renderPreview() {
+  $('reply-error').textContent = '';
+  const template = chosenTemplate();
+  const variables = variablesOfForm();
+  $('reply-template-preview').textContent = template
+    ? template.body.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_m, name) => variables[name] || `{{${name}}}`)
+    : '';
+}
+
+/** The shown session's customer wrote: WhatsApp's window opens again from this message. @param {MessageView} message */
+function noteInbound(message) {
+  if (!currentSession?.whatsappWindow || message.direction !== 'inbound') return;
+  const closesAt = new Date(Date.parse(message.createdAt) + 24 * 60 * 60 * 1000).toISOString();
+  currentSession = { ...currentSession, whatsappWindow: { lastInboundAt: message.createdAt, closesAt } };
+  renderWindow();
+}
 
 /** @param {string} id */
 export async function loadSession(id) {
@@ -54,6 +159,7 @@ function renderSessionHead(session) {
   const open = session.state === 'open';
   $('close-session').hidden = !open;
   $('reply-form').hidden = !open;
+  renderWindow();
 }
 
 /** The session shown, if this is its id. @param {string} sessionId */
@@ -74,6 +180,7 @@ export function upsertMessage(message, live) {
   }
   history.append(item);
   scrollHistory();
+  if (live) noteInbound(message);
   if (live && message.author.kind !== 'operator') {
     announce(t('newMessageSaid', { author: message.author.label, text: message.text }));
   }
@@ -85,13 +192,31 @@ function scrollHistory() {
 }
 
 export function initSession() {
+  $('reply-template-choice').addEventListener('change', fillVariables);
+  // The time left moves on by itself.
+  window.setInterval(() => {
+    if (currentSession && !$('session-view').hidden) renderWindow();
+  }, 30_000);
   const form = $('reply-form', HTMLFormElement);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!currentSession) return;
     const textarea = $('reply-text', HTMLTextAreaElement);
     $('reply-error').textContent = '';
-    if (!textarea.value.trim()) {
+    const template = $('reply-template').hidden ? undefined : chosenTemplate();
+    /** @type {Record<string, unknown>} */
+    const body = { text: textarea.value, requestId: uuid() };
+    if (template) {
+      const variables = variablesOfForm();
+      const missing = template.variables.find((name) => !variables[name]);
+      if (missing) {
+        $('reply-error').textContent = t('fillVariable', { name: missing });
+        $(`reply-var-${missing}`).focus();
+        return;
+      }
+      body.text = '';
+      body.template = { contentSid: template.contentSid, variables };
+    } else if (!textarea.value.trim()) {
       $('reply-error').textContent = t('writeFirst');
       return;
     }
@@ -99,11 +224,13 @@ export function initSession() {
     button.disabled = true;
     try {
       /** @type {{ data: { message: MessageView | null } }} */
-      const { data } = await api('POST', `/api/sessions/${encodeURIComponent(currentSession.id)}/messages`, {
-        text: textarea.value,
-        requestId: uuid(),
-      });
+      const { data } = await api(
+        'POST',
+        `/api/sessions/${encodeURIComponent(currentSession.id)}/messages`,
+        body,
+      );
       textarea.value = '';
+      if (template) fillVariables();
       if (data.message) upsertMessage(data.message, false);
     } catch (error) {
       $('reply-error').textContent = messageOf(error);
