@@ -7,7 +7,7 @@ import * as attachments from './005-attachments';
 import * as scheduledSends from './006-scheduled-sends';
 import * as inboundKeptWhole from './008-inbound-kept-whole';
 import * as telegramPollLease from './009-telegram-poll-lease';
-import * as messageNotify from './010-message-notify';
+import * as liveWorkspace from './010-live-workspace';
 import * as dispatchRateBuckets from './011-dispatch-rate-buckets';
 import * as emailInbox from './007-email-inbox';
 
@@ -26,7 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-scheduled-sends': scheduledSends,
   '008-inbound-kept-whole': inboundKeptWhole,
   '009-telegram-poll-lease': telegramPollLease,
-  '010-message-notify': messageNotify,
+  '010-live-workspace': liveWorkspace,
   '011-dispatch-rate-buckets': dispatchRateBuckets,
   '007-email-inbox': emailInbox,
 };

@@ -41,6 +41,10 @@ import {
   channelsOf,
   closeSession,
   contactInApps,
+  databaseNow,
+  markSessionRead,
+  shiftSessions,
+  unreadCounts,
   membershipsOf,
   messageById,
   messageByIdempotencyKey,
@@ -66,6 +70,7 @@ import {
   type FeedMessageEvent,
   type LiveChatView,
   type MeView,
+  type ShiftListView,
   type MessageView,
   type ViewOptions,
 } from './views';
@@ -127,6 +132,12 @@ const ReplyBody = z.strictObject({
 const ContactsQuery = z.strictObject({ q: z.string().max(200).default(''), liveChatId: id.optional() });
 
 const SessionParams = z.strictObject({ id: z.string().max(100) });
+
+const ShiftQuerySchema = z.strictObject({
+  scope: z.enum(['mine', 'unassigned', 'all']).default('mine'),
+  state: z.enum(['open', 'closed']).default('open'),
+  q: z.string().trim().max(200).default(''),
+});
 
 const FileParams = z.strictObject({
   id: z.string().max(100),
@@ -343,6 +354,25 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
     api.get('/api/my-sessions', async (request) => {
       const sessions = await mySessions(db, operatorOf(request).id);
       return { sessions: sessions.map(sessionView) };
+    });
+
+    // The session list for a shift: mine / unassigned / all, open / closed, words, unread counts.
+    api.get('/api/sessions', async (request): Promise<ShiftListView> => {
+      const operator = operatorOf(request);
+      const query = parseInput(ShiftQuerySchema, request.query);
+      const [sessions, unread] = await Promise.all([
+        shiftSessions(db, operator.id, query),
+        unreadCounts(db, operator.id),
+      ]);
+      return { sessions: sessions.map((s) => ({ ...sessionView(s), unread: s.unread })), unread };
+    });
+
+    // The operator has read the session (its page is open and seen): its unread count drops to 0.
+    api.post('/api/sessions/:id/read', async (request, reply) => {
+      const operator = operatorOf(request);
+      const session = await sessionOf(operator.id, parseInput(SessionParams, request.params).id);
+      await markSessionRead(db, operator.id, session.id, await databaseNow(db));
+      return reply.code(204).send();
     });
 
     api.get('/api/sessions/:id', async (request) => {

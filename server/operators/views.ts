@@ -225,6 +225,17 @@ export function contactView(c: ContactRecord): ContactView {
   return { id: c.id, name: c.name, app: c.app, accounts: c.fields };
 }
 
+/** A session in the shift's list: with how many of the customer's messages the operator has not read. */
+export interface ShiftSessionView extends SessionView {
+  unread: number;
+}
+
+/** `GET /api/sessions`: the list asked for, and the unread counts of every tab. */
+export interface ShiftListView {
+  sessions: ShiftSessionView[];
+  unread: { mine: number; unassigned: number; all: number };
+}
+
 /** A channel of a live chat as `GET /api/live-chats` gives it, with what its rules allow. */
 export interface ChannelView {
   id: string;

@@ -9,7 +9,8 @@ import { currentLanguage, onLanguageChange, setLanguage, t, translateStatic } fr
 import { state } from './lib/state.js';
 import { initContact, loadContact, scheduleContactReload } from './screens/contact.js';
 import { initNewSession, openNewSession } from './screens/new-session.js';
-import { initSession, loadSession, showsSession, upsertMessage } from './screens/session.js';
+import { initSession, loadSession, markRead, showsSession, upsertMessage } from './screens/session.js';
+import { chime } from './lib/sound.js';
 import {
   initSessions,
   loadSessions,
@@ -20,6 +21,9 @@ import { initSignIn, renderStatus, showSignIn } from './screens/sign-in.js';
 
 /** @typedef {import('./lib/types.js').MeView} MeView */
 /** @typedef {import('./lib/types.js').LiveChatView} LiveChatView */
+
+/** Customer messages this page has heard of (a status change or an edit is not a new message). */
+const heard = new Set();
 
 async function start() {
   /** @type {MeView} */
@@ -46,7 +50,14 @@ async function start() {
       void route();
     },
     message: ({ sessionId, message }) => {
+      const seen = showsSession(sessionId) && document.visibilityState === 'visible';
       if (showsSession(sessionId)) upsertMessage(message, true);
+      if (message.direction === 'inbound' && !heard.has(message.id)) {
+        heard.add(message.id);
+        // A new customer message: read at once when its session is in front, else a tone (if on).
+        if (seen) void markRead();
+        else chime();
+      }
       if (state.view?.kind === 'contact') scheduleContactReload();
       scheduleSessionsReload();
     },
@@ -94,5 +105,7 @@ initSession();
 initContact({ newSession: openNewSession });
 initNewSession();
 window.addEventListener('hashchange', () => void route());
+// Back to the page: the session in front counts as read now.
+document.addEventListener('visibilitychange', () => void markRead());
 
 void start();

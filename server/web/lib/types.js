@@ -10,6 +10,8 @@
 /** @typedef {import('../../operators/views').ChannelView} ChannelView */
 /** @typedef {import('../../operators/views').TemplateView} TemplateView */
 /** @typedef {import('../../operators/views').MeView} MeView */
+/** @typedef {import('../../operators/views').ShiftListView} ShiftListView */
+/** @typedef {import('../../operators/views').ShiftSessionView} ShiftSessionView */
 /** @typedef {import('../../operators/views').FeedMessageEvent} FeedMessageEvent */
 /** @typedef {import('../../operators/views').ContactHistoryView} ContactHistoryView */
 /** @typedef {import('../../operators/errors').ErrorBody['error']} ApiErrorBody */

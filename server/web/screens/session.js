@@ -6,7 +6,7 @@ import { api, messageOf } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { state } from '../lib/state.js';
 import { messageItem } from './messages.js';
-import { loadSessions } from './sessions.js';
+import { loadSessions, scheduleSessionsReload } from './sessions.js';
 
 /** @typedef {import('../lib/types.js').SessionView} SessionView */
 /** @typedef {import('../lib/types.js').MessageView} MessageView */
@@ -138,6 +138,18 @@ export async function loadSession(id) {
   renderSessionHead(data.session);
   $('history').replaceChildren(...data.messages.map(messageItem));
   scrollHistory();
+  await markRead();
+}
+
+/** The operator sees the shown session (the page is in front): its unread count goes. */
+export async function markRead() {
+  if (!currentSession || state.view?.kind !== 'session' || document.visibilityState !== 'visible') return;
+  try {
+    await api('POST', `/api/sessions/${encodeURIComponent(currentSession.id)}/read`);
+  } catch {
+    return;
+  }
+  scheduleSessionsReload(50);
 }
 
 /** @param {SessionView} session */
