@@ -4,7 +4,15 @@ import { findByIdempotencyKey, insertOperatorMessage, operatorReplyKey } from '.
 import type { SessionRow } from '../db/rows';
 import { touchSession } from '../db/sessions';
 import { channelRules } from '../domain/channels';
-import { NotAnOperator, SessionAssignedToAnother, SessionClosed, SessionNotFound } from '../domain/errors';
+import { linkStoredFiles, storedSizes } from '../db/attachments';
+import { checkChannelLimits } from '../domain/attachments';
+import {
+  InvalidInput,
+  NotAnOperator,
+  SessionAssignedToAnother,
+  SessionClosed,
+  SessionNotFound,
+} from '../domain/errors';
 import { parseOperatorReplyInput } from '../domain/inputs';
 import { validateMessageText } from '../domain/limits';
 import type { ChannelKind, OperatorReplyInput } from '../domain/types';
@@ -55,6 +63,21 @@ export async function recordOperatorReply(
       throw new SessionAssignedToAnother({ sessionId: session.id, assignedOperatorId: assigned });
     }
     validateMessageText(input.text, channelRules(session.channel_kind).maxTextLength);
+    const files = input.files ?? [];
+    if (files.length > 0) {
+      // The same limits as a process's files, by the sizes stored (the workspace checked them too).
+      const sizes = await storedSizes(
+        trx,
+        files.map((f) => f.sha256),
+      );
+      const missing = files.find((f) => !sizes.has(f.sha256));
+      if (missing)
+        throw new InvalidInput({ path: 'files', message: `${missing.filename} was never uploaded` });
+      checkChannelLimits(
+        files.map((f) => ({ ...f, size: sizes.get(f.sha256) ?? 0 })),
+        session.channel_kind,
+      );
+    }
 
     if (assigned === null && membership.role === 'operator') {
       await trx('sessions').where({ id: session.id }).update({ assigned_operator_id: input.operatorId });
@@ -67,6 +90,7 @@ export async function recordOperatorReply(
       whatsappTemplate: input.whatsappTemplate,
     });
     if (!message) throw new Error(`reply ${key} was recorded concurrently; try again`);
+    await linkStoredFiles(trx, message.id, files);
     await touchSession(trx, session.id, now);
     return { sessionId: session.id, messageId: message.id, channelKind: session.channel_kind };
   });

@@ -59,6 +59,38 @@ export async function storeMessageAttachments(
   );
 }
 
+/** Stored files by SHA-256, with their sizes (those not stored are missing from the map). */
+export async function storedSizes(db: Knex, sha256s: readonly string[]): Promise<Map<string, number>> {
+  if (sha256s.length === 0) return new Map();
+  const rows: { sha256: string; size: string | number }[] = await db('attachments')
+    .whereIn('sha256', [...new Set(sha256s)])
+    .select('sha256', 'size');
+  return new Map(rows.map((r) => [r.sha256, Number(r.size)]));
+}
+
+/** Links a new message to files stored before it (an operator's uploads), in order, in its transaction. */
+export async function linkStoredFiles(
+  trx: Knex.Transaction,
+  messageId: string,
+  files: readonly { sha256: string; filename: string; contentType: string }[],
+): Promise<void> {
+  if (files.length === 0) return;
+  await trx('message_attachments').insert(
+    files.map((f, position) => ({
+      message_id: messageId,
+      position,
+      attachment_sha256: f.sha256,
+      filename: f.filename,
+      content_type: f.contentType,
+    })),
+  );
+}
+
+/** Stores one file's bytes once (content-addressed); its SHA-256. */
+export async function storeFileContent(db: Knex, sha256: string, content: Buffer): Promise<void> {
+  await db('attachments').insert({ sha256, size: content.length, content }).onConflict('sha256').ignore();
+}
+
 /** The bytes of a stored file. */
 export async function attachmentContent(db: Knex, sha256: string): Promise<Buffer> {
   const row = await db('attachments').where({ sha256 }).first<{ content: Buffer } | undefined>('content');

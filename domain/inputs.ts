@@ -169,6 +169,16 @@ export const OperatorReplyInputSchema = z.strictObject({
       variables: z.record(z.string().max(50), z.string().max(1_024)).optional(),
     })
     .optional(),
+  files: z
+    .array(
+      z.strictObject({
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lower-case hex'),
+        filename: FilenameSchema,
+        contentType: ContentTypeSchema,
+      }),
+    )
+    .max(10)
+    .optional(),
   idempotencyKey: z.string().min(1).max(500).optional(),
 });
 

@@ -97,6 +97,11 @@ export interface OperatorReplyInput {
    * has not written in the last 24 hours; inside the window `text` is sent as it is.
    */
   whatsappTemplate?: { contentSid: string; variables?: Record<string, string> };
+  /**
+   * Files the operator attached, already stored by the workspace (`POST /api/files`): only their
+   * SHA-256, name and type travel in the workflow's history, never their bytes.
+   */
+  files?: { sha256: string; filename: string; contentType: string }[];
   /** Default: derived from the workflow id, so the same request started twice sends once. */
   idempotencyKey?: string;
 }

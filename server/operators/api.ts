@@ -3,7 +3,7 @@
  * replies, closing, the customers' pages and the live feed. Every route but sign-in needs a signed-in
  * operator, and every read is limited to the live chats that operator serves.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -11,7 +11,8 @@ import { operatorReplyKey } from '../../db/messages';
 import { channelRules } from '../../domain/channels';
 import { SessionAssignedToAnother } from '../../domain/errors';
 import { parseInput } from '../../domain/inputs';
-import { messageAttachment } from '../../db/attachments';
+import { storedSizes, storeFileContent } from '../../db/attachments';
+import { ATTACHMENT_LIMITS, checkChannelLimits } from '../../domain/attachments';
 import { contentDisposition } from '../media';
 import type {
   MemberRole,
@@ -71,6 +72,7 @@ import {
   type LiveChatView,
   type MeView,
   type ShiftListView,
+  type UploadedFileView,
   type MessageView,
   type ViewOptions,
 } from './views';
@@ -120,6 +122,17 @@ const NewSessionBody = z.strictObject({
 const ReplyBody = z.strictObject({
   text: z.string().max(100_000),
   requestId: z.uuid().optional(),
+  /** Files uploaded before (`POST /api/files`), in order. */
+  files: z
+    .array(
+      z.strictObject({
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        filename: z.string().trim().min(1).max(255),
+        contentType: z.string().trim().min(3).max(255),
+      }),
+    )
+    .max(10)
+    .optional(),
   /** WhatsApp outside the 24-hour window: one of the channel's approved templates, its variables filled in. */
   template: z
     .strictObject({
@@ -139,11 +152,18 @@ const ShiftQuerySchema = z.strictObject({
   q: z.string().trim().max(200).default(''),
 });
 
-const FileParams = z.strictObject({
-  id: z.string().max(100),
-  messageId: z.uuid(),
-  position: z.coerce.number().int().min(0).max(100),
+/** An upload: the file's name and type travel in the query, its bytes as the body. */
+const UploadQuery = z.strictObject({
+  filename: z.string().trim().min(1).max(255),
+  type: z
+    .string()
+    .trim()
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/pdf')
+    .default('application/octet-stream'),
 });
+/** The largest file any channel takes (Telegram's 50 MB): the upload route's body limit. */
+const MAX_UPLOAD_BYTES = Math.max(...Object.values(ATTACHMENT_LIMITS).map((l) => l.maxFileBytes));
+
 const AttachmentParams = z.strictObject({
   id: z.string().max(100),
   messageId: z.string().max(100),
@@ -283,6 +303,11 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
   // --- everything else: a signed-in operator -----------------------------------------------
 
   app.register(async (api) => {
+    api.addContentTypeParser(
+      'application/octet-stream',
+      { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES },
+      (_request, body, done) => done(null, body),
+    );
     api.addHook('onRequest', async (request) => {
       const token = request.cookies[cookie];
       if (!token) throw unauthenticated();
@@ -389,30 +414,6 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       };
     });
 
-    // A message's file (sent by us, or the customer's), for operators to download: the session must be
-    // in the operator's reach, and the message in that session, or it is out of reach like the rest.
-    api.get('/api/sessions/:id/messages/:messageId/files/:position', async (request, reply) => {
-      const params = parseInput(FileParams, request.params);
-      const session = await sessionOf(operatorOf(request).id, params.id);
-      const owner = await db('messages')
-        .where({ id: params.messageId })
-        .first<{ session_id: string } | undefined>('session_id');
-      const file =
-        owner?.session_id === session.id
-          ? await messageAttachment(db, params.messageId, params.position)
-          : undefined;
-      if (!file) throw outOfReach('SessionNotFound', 'such file');
-      return (
-        reply
-          .header('content-type', file.contentType)
-          .header('content-disposition', contentDisposition(file.filename).replace(/^inline/, 'attachment'))
-          .header('x-content-type-options', 'nosniff')
-          // A customer's file is never run as a page of ours.
-          .header('content-security-policy', "sandbox; default-src 'none'")
-          .header('cache-control', 'private, no-store')
-          .send(file.content)
-      );
-    });
     /**
      * One file of a message, as the customer or the sender attached it: always as a download
      * (`attachment`), never shown in the workspace's own origin (a customer's HTML file must not run
@@ -432,6 +433,27 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
         .header('content-security-policy', "sandbox; default-src 'none'")
         .send(file.content);
     });
+
+    /**
+     * An operator's file for a reply: its bytes as `application/octet-stream` (never a type a
+     * cross-site form can send), its name and type in the query; stored once by its SHA-256, which the
+     * reply then names. The per-channel limits are checked when the reply names it.
+     */
+    api.post(
+      '/api/files',
+      { bodyLimit: MAX_UPLOAD_BYTES },
+      async (request, reply): Promise<{ file: UploadedFileView }> => {
+        const query = parseInput(UploadQuery, request.query);
+        const content = request.body;
+        if (!Buffer.isBuffer(content) || content.length === 0) {
+          throw new ApiError('InvalidInput', 'Send the file as the body (application/octet-stream).');
+        }
+        const sha256 = createHash('sha256').update(content).digest('hex');
+        await storeFileContent(db, sha256, content);
+        reply.code(201);
+        return { file: { sha256, filename: query.filename, contentType: query.type, size: content.length } };
+      },
+    );
 
     api.post('/api/sessions', async (request, reply) => {
       const operator = operatorOf(request);
@@ -477,6 +499,24 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       const body = parseInput(ReplyBody, request.body);
       const session = await sessionOf(operator.id, params.id);
       const template = body.template ? await templateOfSession(session, body.template) : undefined;
+      const files = body.files ?? [];
+      if (files.length > 0) {
+        // The limits a process's files keep on this channel, refused before anything is started.
+        const sizes = await storedSizes(
+          db,
+          files.map((f) => f.sha256),
+        );
+        const missing = files.find((f) => !sizes.has(f.sha256));
+        if (missing) {
+          throw new ApiError('InvalidInput', `${missing.filename} was not uploaded; attach it again.`, {
+            details: { field: 'files' },
+          });
+        }
+        checkChannelLimits(
+          files.map((f) => ({ ...f, size: sizes.get(f.sha256) ?? 0 })),
+          session.channel_kind,
+        );
+      }
 
       // The workflow checks the rest (open, assigned to this operator or to no one) and refuses typed.
       const workflowId = `operator-reply/${session.id}/${body.requestId ?? randomUUID()}`;
@@ -485,6 +525,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
         operatorId: operator.id,
         text: template ? template.text : body.text,
         ...(template ? { whatsappTemplate: template.whatsappTemplate } : {}),
+        ...(files.length > 0 ? { files } : {}),
         idempotencyKey: workflowId,
       };
       const handle = await startOrJoin('operatorReply', workflowId, input);

@@ -225,6 +225,14 @@ export function contactView(c: ContactRecord): ContactView {
   return { id: c.id, name: c.name, app: c.app, accounts: c.fields };
 }
 
+/** `POST /api/files`: a file stored for a reply, named by its SHA-256. */
+export interface UploadedFileView {
+  sha256: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
 /** A session in the shift's list: with how many of the customer's messages the operator has not read. */
 export interface ShiftSessionView extends SessionView {
   unread: number;

@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWhatsAppAdapter, twilioWebhookRoutes } from '../../channels/whatsapp';
+import { twilioMediaFetcher } from '../../channels/whatsapp/media';
 import { loadProviderConfig } from '../../config/providers';
 import { applyConfig } from '../../db/apply-config';
 import { createDb, type Db } from '../../db/knex';
@@ -16,6 +17,7 @@ import { newSid, TwilioStandIn } from '../../dev/sandbox/twilio-stand-in';
 import type { WorkspaceDeps } from '../../server/operators/deps';
 import { setOperatorPassword } from '../../server/operators/passwords';
 import { registerWorkspace } from '../../server/operators/plugin';
+import { mediaRoutes } from '../../server/media';
 import { createWebhookServer } from '../../server/webhook-server';
 import { launchChromium } from './browser';
 import { uniquePhone } from './fixtures';
@@ -66,6 +68,7 @@ export interface BrowserWorld {
 export async function startBrowserWorld(options: BrowserWorldOptions = {}): Promise<BrowserWorld> {
   const accountSid = newSid('AC');
   const authToken = randomBytes(16).toString('hex');
+  const mediaSecret = randomBytes(32).toString('hex');
   const templateSid = newSid('HX');
   const s = randomUUID().slice(0, 8);
   const customers = ['Maria Schmidt', 'Ivan Sokolov', 'Olga Berg', 'Jonas Klein'].map((name) => ({
@@ -93,6 +96,8 @@ export async function startBrowserWorld(options: BrowserWorldOptions = {}): Prom
         authToken,
         apiUrl: standIn.url,
         statusCallbackUrl: addresses[0] ?? '',
+        // Files go out as signed media URLs on the first server, as WEBHOOK_BASE_URL would give them.
+        media: { baseUrl: addresses[0] ?? '', secret: mediaSecret },
       }),
     },
   });
@@ -140,7 +145,12 @@ export async function startBrowserWorld(options: BrowserWorldOptions = {}): Prom
     if (index > 0) pools.push(db);
     const address = addresses[index] ?? '';
     const app = await createWebhookServer({ db, providers: loadProviderConfig({}) }, [
-      twilioWebhookRoutes({ authToken, publicBaseUrl: () => address }),
+      twilioWebhookRoutes({
+        authToken,
+        publicBaseUrl: () => address,
+        mediaFetcher: twilioMediaFetcher({ accountSid, authToken, apiUrl: standIn.url }),
+      }),
+      mediaRoutes({ secret: mediaSecret }),
     ]);
     await registerWorkspace(app, {
       db,

@@ -54,5 +54,25 @@ export async function api(method, path, body) {
   return { status: response.status, data };
 }
 
+/**
+ * Uploads a file for a reply: its bytes as the body (never a type a cross-site form could send).
+ * @param {File} file
+ * @returns {Promise<import('./types.js').UploadedFileView>}
+ */
+export async function upload(file) {
+  const query = new URLSearchParams({ filename: file.name, type: file.type || 'application/octet-stream' });
+  const response = await fetch(`/api/files?${query}`, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/octet-stream' },
+    credentials: 'same-origin',
+    body: file,
+  });
+  const raw = await response.text();
+  const data = raw ? JSON.parse(raw) : null;
+  if (response.status === 401) onSignedOut();
+  if (!response.ok) throw new ApiFailure(response.status, data);
+  return data.file;
+}
+
 /** The message of whatever was thrown. @param {unknown} error */
 export const messageOf = (error) => (error instanceof Error ? error.message : String(error));

@@ -2,7 +2,7 @@
 // A session: its head, its history (live), the reply form and closing.
 
 import { announce, el, text, uuid, $ } from '../lib/dom.js';
-import { api, messageOf } from '../lib/api.js';
+import { api, messageOf, upload } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { state } from '../lib/state.js';
 import { messageItem } from './messages.js';
@@ -232,9 +232,16 @@ export function initSession() {
       $('reply-error').textContent = t('writeFirst');
       return;
     }
+    const picker = $('reply-files', HTMLInputElement);
+    const chosen = template ? [] : [...(picker.files ?? [])];
     const button = /** @type {HTMLButtonElement} */ (form.querySelector('button[type=submit]'));
     button.disabled = true;
     try {
+      // Each file goes up first; the reply then names them (the server checks the channel's limits).
+      if (chosen.length > 0) {
+        const uploaded = await Promise.all(chosen.map((file) => upload(file)));
+        body.files = uploaded.map(({ sha256, filename, contentType }) => ({ sha256, filename, contentType }));
+      }
       /** @type {{ data: { message: MessageView | null } }} */
       const { data } = await api(
         'POST',
@@ -242,6 +249,7 @@ export function initSession() {
         body,
       );
       textarea.value = '';
+      picker.value = '';
       if (template) fillVariables();
       if (data.message) upsertMessage(data.message, false);
     } catch (error) {
