@@ -4,15 +4,8 @@ import { findByIdempotencyKey, insertOperatorMessage, operatorReplyKey } from '.
 import type { SessionRow } from '../db/rows';
 import { touchSession } from '../db/sessions';
 import { channelRules } from '../domain/channels';
-import { linkStoredFiles, storedSizes } from '../db/attachments';
-import { checkChannelLimits } from '../domain/attachments';
-import {
-  InvalidInput,
-  NotAnOperator,
-  SessionAssignedToAnother,
-  SessionClosed,
-  SessionNotFound,
-} from '../domain/errors';
+import { checkStoredFiles, linkStoredFiles } from '../db/attachments';
+import { NotAnOperator, SessionAssignedToAnother, SessionClosed, SessionNotFound } from '../domain/errors';
 import { parseOperatorReplyInput } from '../domain/inputs';
 import { validateMessageText } from '../domain/limits';
 import type { ChannelKind, OperatorReplyInput } from '../domain/types';
@@ -64,20 +57,8 @@ export async function recordOperatorReply(
     }
     validateMessageText(input.text, channelRules(session.channel_kind).maxTextLength);
     const files = input.files ?? [];
-    if (files.length > 0) {
-      // The same limits as a process's files, by the sizes stored (the workspace checked them too).
-      const sizes = await storedSizes(
-        trx,
-        files.map((f) => f.sha256),
-      );
-      const missing = files.find((f) => !sizes.has(f.sha256));
-      if (missing)
-        throw new InvalidInput({ path: 'files', message: `${missing.filename} was never uploaded` });
-      checkChannelLimits(
-        files.map((f) => ({ ...f, size: sizes.get(f.sha256) ?? 0 })),
-        session.channel_kind,
-      );
-    }
+    // The same limits as a process's files, by the sizes stored (the workspace checked them too).
+    await checkStoredFiles(trx, files, session.channel_kind);
 
     if (assigned === null && membership.role === 'operator') {
       await trx('sessions').where({ id: session.id }).update({ assigned_operator_id: input.operatorId });

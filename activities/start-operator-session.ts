@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { insertContact } from '../db/contacts';
 import { getChannel, getLiveChat, getMembership, getOperator } from '../db/live-chats';
+import { checkStoredFiles, linkStoredFiles } from '../db/attachments';
 import { findByIdempotencyKey, insertOperatorMessage } from '../db/messages';
 import type { ChannelRow, LiveChatRow, SessionRow } from '../db/rows';
 import { findOpenSession, findSessionByIdempotencyKey, insertSession } from '../db/sessions';
@@ -76,6 +77,11 @@ export async function startOperatorSession(
       });
     }
     if (input.firstMessage !== undefined) validateMessageText(input.firstMessage, rules.maxTextLength);
+    const files = input.firstMessageFiles ?? [];
+    if (files.length > 0 && input.firstMessage === undefined) {
+      throw new InvalidInput({ path: 'firstMessageFiles', message: 'files go with a first message' });
+    }
+    await checkStoredFiles(trx, files, channel.kind);
 
     const to = await customerRecipient(trx, liveChat, input.customer);
     const recipient = await resolveAccount(databaseLookups(trx), liveChat, channel, to);
@@ -125,6 +131,7 @@ export async function startOperatorSession(
       idempotencyKey: firstMessageKey(key),
     });
     if (!message) throw new Error(`first message of ${key} already exists`);
+    await linkStoredFiles(trx, message.id, files);
     return { ...started, firstMessage: { messageId: message.id, status: message.status } };
   });
 }

@@ -1,3 +1,6 @@
+import { checkChannelLimits } from '../domain/attachments';
+import { InvalidInput } from '../domain/errors';
+import type { ChannelKind } from '../domain/types';
 import type { Knex } from 'knex';
 
 /** A file of a message as the history shows it and the adapters send it (without its bytes). */
@@ -83,6 +86,28 @@ export async function linkStoredFiles(
       filename: f.filename,
       content_type: f.contentType,
     })),
+  );
+}
+
+/**
+ * Checks files stored beforehand (an operator's uploads) against a channel's limits for a process's
+ * files, by their stored sizes; refuses one that was never stored.
+ */
+export async function checkStoredFiles(
+  db: Knex,
+  files: readonly { sha256: string; filename: string; contentType: string }[],
+  channelKind: ChannelKind,
+): Promise<void> {
+  if (files.length === 0) return;
+  const sizes = await storedSizes(
+    db,
+    files.map((f) => f.sha256),
+  );
+  const missing = files.find((f) => !sizes.has(f.sha256));
+  if (missing) throw new InvalidInput({ path: 'files', message: `${missing.filename} was never uploaded` });
+  checkChannelLimits(
+    files.map((f) => ({ ...f, size: sizes.get(f.sha256) ?? 0 })),
+    channelKind,
   );
 }
 

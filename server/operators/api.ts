@@ -11,8 +11,8 @@ import { operatorReplyKey } from '../../db/messages';
 import { channelRules } from '../../domain/channels';
 import { SessionAssignedToAnother } from '../../domain/errors';
 import { parseInput } from '../../domain/inputs';
-import { storedSizes, storeFileContent } from '../../db/attachments';
-import { ATTACHMENT_LIMITS, checkChannelLimits } from '../../domain/attachments';
+import { checkStoredFiles, storeFileContent } from '../../db/attachments';
+import { ATTACHMENT_LIMITS } from '../../domain/attachments';
 import { contentDisposition } from '../media';
 import type {
   MemberRole,
@@ -98,6 +98,13 @@ const SignInBody = z
 
 const StatusBody = z.strictObject({ status: z.enum(['online', 'offline', 'busy']) });
 
+/** A file uploaded before (`POST /api/files`), as a reply or a first message names it. */
+const UploadedFile = z.strictObject({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  filename: z.string().trim().min(1).max(255),
+  contentType: z.string().trim().min(3).max(255),
+});
+
 const NewSessionBody = z.strictObject({
   liveChatId: id,
   channelId: id,
@@ -115,6 +122,8 @@ const NewSessionBody = z.strictObject({
   ]),
   subject: optionalText(2000),
   firstMessage: optionalText(100_000),
+  /** Files of the first message, uploaded before (`POST /api/files`). */
+  files: z.array(UploadedFile).max(10).optional(),
   /** Chosen by the page once per dialog, so a double submit starts one session. */
   requestId: z.uuid().optional(),
 });
@@ -123,16 +132,7 @@ const ReplyBody = z.strictObject({
   text: z.string().max(100_000),
   requestId: z.uuid().optional(),
   /** Files uploaded before (`POST /api/files`), in order. */
-  files: z
-    .array(
-      z.strictObject({
-        sha256: z.string().regex(/^[0-9a-f]{64}$/),
-        filename: z.string().trim().min(1).max(255),
-        contentType: z.string().trim().min(3).max(255),
-      }),
-    )
-    .max(10)
-    .optional(),
+  files: z.array(UploadedFile).max(10).optional(),
   /** WhatsApp outside the 24-hour window: one of the channel's approved templates, its variables filled in. */
   template: z
     .strictObject({
@@ -462,7 +462,15 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       requireServed(memberships, body.liveChatId);
       // A channel of another live chat is out of reach too: its existence is none of this operator's business.
       const channels = await channelsOf(db, [body.liveChatId]);
-      if (!channels.some((c) => c.id === body.channelId)) throw outOfReach('ChannelNotFound', 'such channel');
+      const channel = channels.find((c) => c.id === body.channelId);
+      if (!channel) throw outOfReach('ChannelNotFound', 'such channel');
+      const files = body.files ?? [];
+      if (files.length > 0 && body.firstMessage === undefined) {
+        throw new ApiError('InvalidInput', 'Files go with a first message: write one.', {
+          details: { field: 'firstMessage' },
+        });
+      }
+      await checkStoredFiles(db, files, channel.kind);
 
       const workflowId = `operator-session/${operator.id}/${body.requestId ?? randomUUID()}`;
       const input: InitiateSessionInput = {
@@ -472,6 +480,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
         customer: customerOf(body.customer),
         ...(body.subject !== undefined ? { subject: body.subject } : {}),
         ...(body.firstMessage !== undefined ? { firstMessage: body.firstMessage } : {}),
+        ...(files.length > 0 ? { firstMessageFiles: files } : {}),
         idempotencyKey: workflowId,
       };
       const handle = await startOrJoin('initiateSession', workflowId, input);
@@ -500,23 +509,8 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       const session = await sessionOf(operator.id, params.id);
       const template = body.template ? await templateOfSession(session, body.template) : undefined;
       const files = body.files ?? [];
-      if (files.length > 0) {
-        // The limits a process's files keep on this channel, refused before anything is started.
-        const sizes = await storedSizes(
-          db,
-          files.map((f) => f.sha256),
-        );
-        const missing = files.find((f) => !sizes.has(f.sha256));
-        if (missing) {
-          throw new ApiError('InvalidInput', `${missing.filename} was not uploaded; attach it again.`, {
-            details: { field: 'files' },
-          });
-        }
-        checkChannelLimits(
-          files.map((f) => ({ ...f, size: sizes.get(f.sha256) ?? 0 })),
-          session.channel_kind,
-        );
-      }
+      // The limits a process's files keep on this channel, refused before anything is started.
+      await checkStoredFiles(db, files, session.channel_kind);
 
       // The workflow checks the rest (open, assigned to this operator or to no one) and refuses typed.
       const workflowId = `operator-reply/${session.id}/${body.requestId ?? randomUUID()}`;

@@ -67,7 +67,7 @@ test('the operator attaches a file to a reply: it is in the history and reaches 
   const page = await annasSession();
   const invoice = pdf('invoice 1042');
   await page.locator('#reply-text').fill('Thank you! Here is your invoice.');
-  await page.getByLabel('Attach files').setInputFiles({
+  await page.locator('#reply-form').getByLabel('Attach files').setInputFiles({
     name: 'invoice-1042.pdf',
     mimeType: 'application/pdf',
     buffer: invoice,
@@ -91,21 +91,63 @@ test('files a WhatsApp message cannot carry are refused before anything is sent,
   const page = await annasSession();
   const before = world.standIn.received.length;
   await page.locator('#reply-text').fill('Two files at once?');
-  await page.getByLabel('Attach files').setInputFiles([
-    { name: 'a.pdf', mimeType: 'application/pdf', buffer: pdf('a') },
-    { name: 'b.pdf', mimeType: 'application/pdf', buffer: pdf('b') },
-  ]);
+  await page
+    .locator('#reply-form')
+    .getByLabel('Attach files')
+    .setInputFiles([
+      { name: 'a.pdf', mimeType: 'application/pdf', buffer: pdf('a') },
+      { name: 'b.pdf', mimeType: 'application/pdf', buffer: pdf('b') },
+    ]);
   await page.getByRole('button', { name: 'Send' }).click();
   await page.locator('#reply-error', { hasText: /at most 1|1 file/i }).waitFor();
 
-  await page.getByLabel('Attach files').setInputFiles({
-    name: 'notes.txt',
-    mimeType: 'text/plain',
-    buffer: Buffer.from('plain text notes'),
-  });
+  await page
+    .locator('#reply-form')
+    .getByLabel('Attach files')
+    .setInputFiles({
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('plain text notes'),
+    });
   await page.getByRole('button', { name: 'Send' }).click();
   await page.locator('#reply-error', { hasText: /text\/plain/ }).waitFor();
   await page.waitForTimeout(300);
   expect(world.standIn.received.length).toBe(before);
   expect(await page.locator('#history .message', { hasText: 'Two files at once?' }).count()).toBe(0);
+});
+
+test('+New Session by email with a file: the first message carries it, in the history and at the provider', async () => {
+  const page = await world.newPage();
+  await world.signIn(page, world.ids.boris);
+  const olga = world.ids.customers[2]!;
+  const contract = pdf('contract for Olga');
+  await page.locator('#new-session').click();
+  const dialog = page.locator('#new-session-dialog');
+  await dialog.waitFor({ state: 'visible' });
+  await dialog.locator('#ns-channel').selectOption(world.ids.email);
+  await dialog.locator('#ns-search').fill('Olga');
+  await dialog.getByRole('button', { name: 'Search customers' }).click();
+  await dialog.getByRole('radio', { name: /Olga Berg/ }).check();
+  expect(await dialog.locator('#ns-account-field option:checked').textContent()).toContain(olga.email);
+  await dialog.locator('#ns-subject').fill('Your contract');
+  await dialog.locator('#ns-first-message').fill('Dear Olga, your contract is attached.');
+  await dialog.getByLabel('Attach files').setInputFiles({
+    name: 'contract.pdf',
+    mimeType: 'application/pdf',
+    buffer: contract,
+  });
+  await screenshot(page, 'files-new-session');
+  expect(await checkAccessibility(page, 'files-new-session')).toEqual([]);
+  await dialog.getByRole('button', { name: 'Create' }).click();
+
+  await page.locator('#session-view').waitFor({ state: 'visible' });
+  const first = page.locator('#history .message', { hasText: 'your contract is attached' });
+  await first.locator('.message-attachment a', { hasText: 'contract.pdf' }).waitFor();
+  const mail = await eventually(
+    () => world.harness.outbox.email.received.find((m) => m.text === 'Dear Olga, your contract is attached.'),
+    'the first message at the email provider',
+  );
+  expect(mail.attachments?.map((a) => ({ filename: a.filename, sha256: a.sha256 }))).toEqual([
+    { filename: 'contract.pdf', sha256: sha256(contract) },
+  ]);
 });

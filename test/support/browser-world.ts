@@ -40,9 +40,10 @@ export interface BrowserWorld {
     app: string;
     whatsapp: string;
     widget: string;
+    email: string;
     anna: string;
     boris: string;
-    customers: { id: string; name: string; phone: string }[];
+    customers: { id: string; name: string; phone: string; email: string }[];
   };
   templateSid: string;
   standIn: TwilioStandIn;
@@ -75,12 +76,14 @@ export async function startBrowserWorld(options: BrowserWorldOptions = {}): Prom
     id: `${name.split(' ')[0]?.toLowerCase()}-${s}`,
     name,
     phone: uniquePhone(),
+    email: `${name.split(' ')[0]?.toLowerCase()}.${s}@customers.example`,
   }));
   const ids = {
     liveChat: `shop-${s}`,
     app: `shop-customers-${s}`,
     whatsapp: `shop-wa-${s}`,
     widget: `shop-widget-${s}`,
+    email: `shop-mail-${s}`,
     anna: `anna-${s}`,
     boris: `boris-${s}`,
     customers,
@@ -120,6 +123,8 @@ export async function startBrowserWorld(options: BrowserWorldOptions = {}): Prom
             settings: { from: '+14155550100', templateContentSid: templateSid, ...options.whatsappSettings },
           },
           { id: ids.widget, kind: 'livechat', name: 'Website widget' },
+          // Sends land in the harness's recording adapter (harness.outbox.email).
+          { id: ids.email, kind: 'email', name: 'Support mail', settings: { from: 'support@shop.example' } },
         ],
       },
     ],
@@ -128,6 +133,7 @@ export async function startBrowserWorld(options: BrowserWorldOptions = {}): Prom
       app: ids.app,
       name: c.name,
       accounts: [{ kind: 'phone' as const, value: c.phone }],
+      emails: [{ value: c.email }],
     })),
   });
   for (const id of [ids.anna, ids.boris]) await setOperatorPassword(harness.db, id, PASSWORD);

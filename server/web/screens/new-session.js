@@ -2,7 +2,7 @@
 // +New Session: a live chat, a channel, a customer (found, new, or an account only), a first message.
 
 import { announce, el, text, uuid, $ } from '../lib/dom.js';
-import { api, ApiFailure, messageOf } from '../lib/api.js';
+import { api, ApiFailure, messageOf, upload } from '../lib/api.js';
 import { hasKey, t } from '../lib/i18n.js';
 import { state } from '../lib/state.js';
 import { loadSessions } from './sessions.js';
@@ -235,9 +235,15 @@ export function initNewSession() {
     if (channel.hasSubject && value('ns-subject')) body.subject = value('ns-subject');
     const first = $('ns-first-message', HTMLTextAreaElement).value;
     if (first.trim()) body.firstMessage = first;
+    const chosen = [...($('ns-files', HTMLInputElement).files ?? [])];
     const button = $('ns-create', HTMLButtonElement);
     button.disabled = true;
     try {
+      // Each file goes up first; the request then names them (the server checks the channel's limits).
+      if (chosen.length > 0) {
+        const uploaded = await Promise.all(chosen.map((file) => upload(file)));
+        body.files = uploaded.map(({ sha256, filename, contentType }) => ({ sha256, filename, contentType }));
+      }
       /** @type {{ data: { session: SessionView | null } }} */
       const { data } = await api('POST', '/api/sessions', body);
       const session = data.session;
