@@ -151,3 +151,20 @@ test('+New Session by email with a file: the first message carries it, in the hi
     { filename: 'contract.pdf', sha256: sha256(contract) },
   ]);
 });
+
+test('in Russian: the reply form with a file chosen and the customer’s file, with no serious or critical accessibility violation', async () => {
+  const page = await world.newPage({ locale: 'ru-RU' });
+  await world.signIn(page, world.ids.anna);
+  await page.goto(`${world.addresses[0]}/#/sessions/${sessionId}`);
+  await page.locator('#history .message-attachment a', { hasText: 'form-ivan.pdf' }).waitFor();
+  await page
+    .locator('#reply-form')
+    .getByLabel('Прикрепить файлы')
+    .setInputFiles({
+      name: 'счёт-1042.pdf',
+      mimeType: 'application/pdf',
+      buffer: pdf('счёт'),
+    });
+  await screenshot(page, 'files-ru-reply-attached');
+  expect(await checkAccessibility(page, 'files-ru-reply-attached')).toEqual([]);
+});

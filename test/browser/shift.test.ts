@@ -129,3 +129,18 @@ test('all sessions of the live chat, found by customer name, account or session 
   await link(page, 'Olga Berg').waitFor();
   expect(await link(page, 'Maria Schmidt').count()).toBe(0);
 });
+
+test('in Russian: the tabs, the unread count and the title badge, with no serious or critical accessibility violation', async () => {
+  const page = await world.newPage({ locale: 'ru-RU' });
+  await world.signIn(page, world.ids.boris);
+  // Boris has read nothing: both of Olga's messages wait for him in the session nobody has taken.
+  await page.locator('#count-unassigned', { hasText: '(2)' }).waitFor();
+  await titleIs(page, '(2) Живые чаты');
+  await page.getByText('Без оператора', { exact: true }).click();
+  const olgas = link(page, 'Olga Berg');
+  await olgas.waitFor();
+  expect(await olgas.locator('.unread').textContent()).toContain('непрочитанных: 2');
+  expect(await page.getByLabel('Звук при новом сообщении клиента').isChecked()).toBe(false);
+  await screenshot(page, 'shift-ru-unassigned-unread');
+  expect(await checkAccessibility(page, 'shift-ru-unassigned-unread')).toEqual([]);
+});
