@@ -316,6 +316,8 @@ export function setLanguage(next) {
  */
 export function translateStatic(root = document) {
   document.documentElement.lang = language;
+  // The title also counts what waits (the session list sets it again with its badge).
+  document.title = t('appName');
   for (const element of root.querySelectorAll('[data-i18n]')) {
     const key = element.getAttribute('data-i18n') ?? '';
     if (hasKey(key)) element.textContent = t(key);
