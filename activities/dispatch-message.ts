@@ -17,7 +17,7 @@ import {
 } from '../db/dispatch-lease';
 import { attachmentContent } from '../db/attachments';
 import { getMessage, markFailed, markSent } from '../db/messages';
-import { DeliveryFailed, DispatchInProgress, ProviderUnavailable } from '../domain/errors';
+import { DeliveryFailed, DispatchInProgress, ProviderUnavailable, RecipientOptedOut } from '../domain/errors';
 import { openGate, type DispatchGate } from './rate-gate';
 import type { DeliveryStatus } from '../domain/types';
 import { errorField, scrub, silentLogger, type Logger } from '../infra/logger';
@@ -99,6 +99,22 @@ async function dispatchLeased(
 ): Promise<DispatchResult> {
   const messageId = leased.id;
   const channel = leased.channel_kind;
+  if (leased.opted_out) {
+    // Prepared before the customer opted out (held for its time, or a bulk racing the opt-out).
+    await persistently(
+      () => markFailed(db, leased.id, 'not sent: the customer opted out before it went', now()),
+      logger,
+    );
+    metrics?.messages.inc({ channel, status: 'failed' });
+    logger.info({ channel }, 'not sent: the customer opted out');
+    throw new RecipientOptedOut({
+      liveChatId: leased.live_chat_id,
+      reason: 'opted-out',
+      method: leased.opted_out.method,
+      optedOutAt: new Date(leased.opted_out.at).toISOString(),
+      ...(leased.opted_out.channelId ? { channelId: leased.opted_out.channelId } : {}),
+    });
+  }
   let outcome: SendOutcome;
   const timer = metrics?.dispatchDuration.startTimer({ channel });
   try {
@@ -207,6 +223,7 @@ function outboundOf(db: Knex, leased: LeasedMessage): OutboundMessage {
     },
     to: leased.account,
     text: leased.text,
+    ...(leased.author_kind === 'process' ? { fromProcess: true } : {}),
     ...(leased.subject !== null ? { subject: leased.subject } : {}),
     earlierProviderMessageIds: leased.earlier_provider_ids,
     lastInboundAt: leased.last_inbound_at,

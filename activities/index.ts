@@ -14,6 +14,8 @@ import type { BulkRecipient, ChannelKind, DeliveryStatus } from '../domain/types
 import { silentLogger, type Logger } from '../infra/logger';
 import type { LiveChatMetrics } from '../infra/metrics';
 import type { HostAllowList } from '../infra/url-hosts';
+import { consentKeyFrom } from '../config/consent-key';
+import { contactTagsOfRequest } from './contact-tags';
 import { dispatchMessage, type DispatchResult } from './dispatch-message';
 import { asProcessFailure } from './failures';
 import { planBulk, type PlanBulkInput, type PlannedBulk } from './plan-bulk';
@@ -54,6 +56,14 @@ export interface ActivityDeps {
   rateLimits?: Partial<Record<ChannelKind, number>>;
   /** A bulk page's time budget and in-page retry (activities/send-bulk-page.ts); tests shorten them. */
   bulkPage?: { budgetMs?: number; inPageRetryMs?: number };
+  /**
+   * The namespace has the `LiveChatContacts` search attribute (domain/search-attributes.ts): the
+   * steps return the keyed hashes of the customer, and the workflows carry them, so that an erasure
+   * finds their executions. Default: off (a workflow setting an unregistered attribute would fail).
+   */
+  contactSearchAttribute?: boolean | (() => boolean);
+  /** The key of the keyed hashes (`LIVECHAT_CONSENT_KEY`); default: from the environment. */
+  consentKey?: Buffer;
 }
 
 const DEFAULT_FETCH_ATTEMPTS = 10;
@@ -91,14 +101,51 @@ export function createActivities(deps: ActivityDeps) {
   const gates = sharedRateGate(deps.db, deps.rateLimits ?? {});
   /** The rate of the dispatch queue this attempt runs on. */
   const gate = () => gates(Context.current().info.taskQueue);
+  const consentKey = deps.consentKey ?? consentKeyFrom();
+  const contactAttributeOn = (): boolean =>
+    typeof deps.contactSearchAttribute === 'function'
+      ? deps.contactSearchAttribute()
+      : deps.contactSearchAttribute === true;
+  /**
+   * The result with the customer's keyed hashes, for the workflow's search attribute, when it is on:
+   * read from the request (a contact id or an account value costs no query; a session, one).
+   */
+  const tagged = async <R extends object>(
+    result: R,
+    request: { to?: unknown },
+  ): Promise<R & { contactTags?: string[] }> =>
+    contactAttributeOn()
+      ? { ...result, contactTags: await contactTagsOfRequest(deps.db, request, consentKey) }
+      : result;
   return {
-    prepareMessage: (input: PrepareMessageInput): Promise<PreparedMessage> =>
-      asProcessFailure(() =>
-        prepareMessage(deps.db, input, clock(), {
-          allowedHosts: deps.attachmentUrlHosts ?? [],
-          lastAttempt: lastAttempt(deps.attachmentFetchAttempts ?? DEFAULT_FETCH_ATTEMPTS),
-        }),
+    prepareMessage: (input: PrepareMessageInput): Promise<PreparedMessage & { contactTags?: string[] }> =>
+      asProcessFailure(async () =>
+        tagged(
+          await prepareMessage(
+            deps.db,
+            input,
+            clock(),
+            {
+              allowedHosts: deps.attachmentUrlHosts ?? [],
+              lastAttempt: lastAttempt(deps.attachmentFetchAttempts ?? DEFAULT_FETCH_ATTEMPTS),
+            },
+            consentKey,
+          ),
+          { to: input.to },
+        ),
       ),
+    /**
+     * The customer's keyed hashes for a request that was refused before it made a session (its
+     * history still holds who it was for): what the contact search attribute carries. Never fails.
+     */
+    contactTagsOf: async (input: { to?: unknown; customer?: unknown }): Promise<string[]> => {
+      if (!contactAttributeOn()) return [];
+      try {
+        return await contactTagsOfRequest(deps.db, input, consentKey);
+      } catch {
+        return [];
+      }
+    },
     dispatchMessage: (input: { messageId: string }): Promise<DispatchResult> =>
       asProcessFailure(() =>
         dispatchMessage(
@@ -132,10 +179,20 @@ export function createActivities(deps: ActivityDeps) {
         ),
       );
     },
-    startOperatorSession: (input: StartOperatorSessionInput): Promise<StartedSession> =>
-      asProcessFailure(() => startOperatorSession(deps.db, input, clock())),
-    recordOperatorReply: (input: RecordOperatorReplyInput): Promise<RecordedReply> =>
-      asProcessFailure(() => recordOperatorReply(deps.db, input, clock())),
+    startOperatorSession: (
+      input: StartOperatorSessionInput,
+    ): Promise<StartedSession & { contactTags?: string[] }> =>
+      asProcessFailure(async () => {
+        const started = await startOperatorSession(deps.db, input, clock());
+        // A contact made on the spot has its id only now.
+        return tagged(started, { to: started.contactId ? { contactId: started.contactId } : input.customer });
+      }),
+    recordOperatorReply: (
+      input: RecordOperatorReplyInput,
+    ): Promise<RecordedReply & { contactTags?: string[] }> =>
+      asProcessFailure(async () =>
+        tagged(await recordOperatorReply(deps.db, input, clock()), { to: { sessionId: input.sessionId } }),
+      ),
     /** A scheduled message cancelled before its time: marked so, unless it has gone already. */
     cancelScheduledMessage: (input: { messageId: string }): Promise<{ status: DeliveryStatus }> =>
       cancelPendingMessage(deps.db, input.messageId),

@@ -11,6 +11,9 @@ import {
   type SessionChoice,
 } from '../db/record-process-message';
 import { getSession } from '../db/sessions';
+import { consentKeyFrom } from '../config/consent-key';
+import { refuseIfOptedOut, type ConsentAccount } from '../db/consent';
+import type { ContactFieldRow } from '../db/rows';
 import { loadSendContext, type SendContext } from '../db/send-context';
 import { telegramChatState } from '../db/telegram-chats';
 import { channelRules } from '../domain/channels';
@@ -65,6 +68,7 @@ export async function prepareMessage(
   raw: PrepareMessageInput,
   now: Date,
   fetchPolicy: FetchPolicy = { allowedHosts: [] },
+  consentKey: Buffer = consentKeyFrom(),
 ): Promise<PreparedMessage> {
   const { process, ...request } = raw;
   const input = withVariables(parseSendLiveChatMessageInput(request));
@@ -93,7 +97,7 @@ export async function prepareMessage(
   if (author.kind === 'user' && context.authorRole === null) {
     throw new NotAllowedAuthor({ userId: author.userId, liveChatId: liveChat.id });
   }
-  const { channel, choice } = await sessionChoice(db, context, input, now);
+  const { channel, choice } = await sessionChoice(db, context, input, now, consentKey);
   const rules = channelRules(channel.kind);
   validateMessageText(input.text, rules.maxTextLength);
   if (subject !== undefined && !rules.hasSubject) {
@@ -180,6 +184,7 @@ async function sessionChoice(
   context: SendContext,
   input: SendLiveChatMessageInput,
   now: Date,
+  consentKey: Buffer,
 ): Promise<{ channel: Channel; choice: SessionChoice }> {
   const liveChat = context.liveChat;
   if (!liveChat) throw new LiveChatNotFound({ liveChatId: input.liveChatId });
@@ -194,11 +199,22 @@ async function sessionChoice(
     if (session.state === 'closed') throw new SessionClosed({ sessionId: session.id });
     if (!context.channel) throw new Error(`session ${session.id} has no channel`);
     if (channelRules(context.channel.kind).requiresKnownChat) {
-      const account = await db('sessions').where({ id: session.id }).first<{ account: string }>('account');
-      if (account && (await telegramChatState(db, context.channel.id, account.account)) === 'blocked') {
-        throw new TelegramChatBlocked({ chatId: account.account, channelId: context.channel.id });
+      if ((await telegramChatState(db, context.channel.id, session.account)) === 'blocked') {
+        throw new TelegramChatBlocked({ chatId: session.account, channelId: context.channel.id });
       }
     }
+    await refuseIfOptedOut(
+      db,
+      {
+        liveChatId: liveChat.id,
+        channelId: context.channel.id,
+        settings: liveChat.consent ?? {},
+        account: { kind: session.account_kind, value: session.account },
+        otherAccounts: session.contact_id ? accountsOf(await contactFields(db, session.contact_id)) : [],
+        process: true,
+      },
+      consentKey,
+    );
     return { channel: context.channel, choice: { sessionId: session.id } };
   }
   if (input.channelId === undefined) {
@@ -235,6 +251,25 @@ async function sessionChoice(
       });
     }
   }
+  // Before anything is written: the customer said no (or never said yes where that is needed).
+  const otherFields =
+    recipient.contactId === null
+      ? []
+      : context.contact?.id === recipient.contactId
+        ? context.fields
+        : await contactFields(db, recipient.contactId);
+  await refuseIfOptedOut(
+    db,
+    {
+      liveChatId: liveChat.id,
+      channelId: channel.id,
+      settings: liveChat.consent ?? {},
+      account: { kind: recipient.accountKind, value: recipient.account },
+      otherAccounts: accountsOf(otherFields),
+      process: true,
+    },
+    consentKey,
+  );
   const exclusive = rules.openSessionPolicy === 'one-per-account';
   return {
     channel,
@@ -259,6 +294,11 @@ async function sessionChoice(
       }),
     },
   };
+}
+
+/** A contact's fields as the accounts consent is kept for. */
+function accountsOf(fields: Pick<ContactFieldRow, 'kind' | 'value'>[]): ConsentAccount[] {
+  return fields.map((f) => ({ kind: f.kind, value: f.value }));
 }
 
 /** Contact look-ups answered from the context already read, or the database for an account value. */

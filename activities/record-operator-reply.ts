@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { contactAccounts, liveChatConsent, refuseIfOptedOut } from '../db/consent';
 import { getMembership } from '../db/live-chats';
 import { findByIdempotencyKey, insertOperatorMessage, operatorReplyKey } from '../db/messages';
 import type { SessionRow } from '../db/rows';
@@ -59,6 +60,18 @@ export async function recordOperatorReply(
     const files = input.files ?? [];
     // The same limits as a process's files, by the sizes stored (the workspace checked them too).
     await checkStoredFiles(trx, files, session.channel_kind);
+    // An opted-out customer hears from an operator only in a conversation they started, where the
+    // live chat allows that.
+    const consent = await liveChatConsent(trx, session.live_chat_id);
+    if (!(consent.operatorMayAnswerOptedOut && session.origin === 'customer')) {
+      await refuseIfOptedOut(trx, {
+        liveChatId: session.live_chat_id,
+        channelId: session.channel_id,
+        settings: consent,
+        account: { kind: session.account_kind, value: session.account },
+        otherAccounts: session.contact_id ? await contactAccounts(trx, session.contact_id) : [],
+      });
+    }
 
     if (assigned === null && membership.role === 'operator') {
       await trx('sessions').where({ id: session.id }).update({ assigned_operator_id: input.operatorId });

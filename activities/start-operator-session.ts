@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { contactAccounts, refuseIfOptedOut } from '../db/consent';
 import { insertContact } from '../db/contacts';
 import { getChannel, getLiveChat, getMembership, getOperator } from '../db/live-chats';
 import { checkStoredFiles, linkStoredFiles } from '../db/attachments';
@@ -93,6 +94,15 @@ export async function startOperatorSession(
       if (state === 'blocked')
         throw new TelegramChatBlocked({ chatId: recipient.account, channelId: channel.id });
     }
+
+    // An operator does not start a conversation with a customer who opted out of the live chat.
+    await refuseIfOptedOut(trx, {
+      liveChatId: liveChat.id,
+      channelId: channel.id,
+      settings: liveChat.consent ?? {},
+      account: { kind: recipient.accountKind, value: recipient.account },
+      otherAccounts: recipient.contactId ? await contactAccounts(trx, recipient.contactId) : [],
+    });
 
     const exclusive = rules.openSessionPolicy === 'one-per-account';
     if (exclusive) await refuseIfOpen(trx, channel, recipient.account);

@@ -1,4 +1,5 @@
 import type { PagesResult } from './pages-scenario';
+import type { BulkKillResult } from './bulk-kill';
 import type { BulkRateResult } from './bulk-rate';
 import type { BulkScenarioResult } from './bulk-scenario';
 import type { ScenarioResult } from './scenarios';
@@ -37,6 +38,7 @@ export interface BenchReport {
   ratios?: Record<string, Spread>;
   bulk: BulkScenarioResult;
   bulkRate: BulkRateResult[];
+  bulkKill: BulkKillResult[];
   /** Operators' pages on one workspace server, the feed listening and polling. */
   pages?: PagesResult[];
 }
@@ -108,4 +110,11 @@ export function printReport(report: BenchReport): void {
   console.log('bulk-rate: a bulk against a stand-in limited to the configured rate');
   console.table(report.bulkRate.map(({ scenario: _s, ...r }) => r));
   if (report.pages) printPages(report.pages);
+  console.log('bulk-kill: a bulk per channel, its worker process SIGKILLed twice');
+  console.table(
+    report.bulkKill.map(({ scenario: _s, recoverySeconds, ...r }) => ({
+      ...r,
+      recoverySeconds: recoverySeconds.join(', '),
+    })),
+  );
 }

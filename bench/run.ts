@@ -1,12 +1,13 @@
 /**
- * `npm run bench [-- --quick] [-- --n 200 --concurrency 50 --rounds 5 --bulk 10000 --rate-bulk 100000]`:
+ * `npm run bench [-- --quick] [-- --n 200 --concurrency 50 --rounds 5 --bulk 10000 --rate-bulk 100000 --kill-bulk 10000 --out latest-server.json]`:
  * the benchmark of QUALITY.md. Starts what it needs (or uses TEMPORAL_ADDRESS / DATABASE_URL), then
  * runs, on one server: `bare` (a minimal worker and a workflow of the same shape, no project code),
  * `noop` (our worker, our workflow's shape, activities that do nothing) and `send` (the product)
  * interleaved over --rounds rounds, in a rotating order, at --concurrency and at 1, each ratio the
  * median of the rounds with its min and max; then direct (no durability), send at 4N and 16N
  * (scale), bulk (one process notifying --bulk contacts) and bulk-rate (a bulk of --rate-bulk
- * against a stand-in limited to 80/s and to 400/s). Billable Temporal actions are counted from
+ * against a stand-in limited to 80/s and to 400/s) and bulk-kill (a bulk of --kill-bulk over
+ * WhatsApp and one over email, their worker process SIGKILLed twice). Billable Temporal actions are counted from
  * the histories (bench/actions.ts). Prints tables and writes bench/results/latest(-quick).json.
  */
 import fs from 'node:fs';
@@ -30,6 +31,7 @@ import { createNoopActivities } from './noop-activities';
 import { runPages, seedPagesWorld, type PagesResult } from './pages-scenario';
 import { printPages, printReport, type BenchReport } from './report';
 import { runBare, runDirect, runNoop, runSend, type Probes, type ScenarioResult } from './scenarios';
+import { runBulkKill, type BulkKillResult } from './bulk-kill';
 import { runBulkRate, type BulkRateResult } from './bulk-rate';
 import { spread } from './report';
 import { runBulk, type BulkScenarioResult } from './bulk-scenario';
@@ -114,6 +116,8 @@ async function run(): Promise<void> {
   const rounds = option('rounds', 5);
   /** Recipients of each bulk-rate run; --quick: two seconds' worth of each rate. */
   const rateBulk = process.argv.includes('--rate-bulk') || !quick ? option('rate-bulk', 100_000) : 0;
+  /** Recipients of each bulk-kill run (one over WhatsApp, one over email). */
+  const killBulk = option('kill-bulk', quick ? 300 : 10_000);
   /** At concurrency 1: fewer, one after the other. */
   const n1 = quick ? 2 : 20;
   installRuntimeLogger('WARN');
@@ -293,6 +297,22 @@ async function run(): Promise<void> {
     // The embedded PostgreSQL serves one connection: no second server process, no listener on it.
     const pages = database.source === 'server' ? await pagesScenario(db, database.url, quick) : undefined;
     if (!pages) console.log('pages: skipped on embedded PostgreSQL (it serves a single connection)');
+    // bulk-kill: worker processes of its own, SIGKILLed twice during a bulk per channel.
+    console.log(`bulk-kill: ${killBulk} recipients over WhatsApp and over email, the worker killed twice`);
+    // A worker process of its own needs a PostgreSQL server: the embedded one lives in this process.
+    let bulkKill: BulkKillResult[] = [];
+    if (database.poolMax === 1)
+      console.log('bulk-kill: skipped, embedded PostgreSQL takes no second process');
+    else
+      bulkKill = await runBulkKill({
+        client,
+        db,
+        sandbox,
+        temporalAddress: temporal.address,
+        databaseUrl: database.url,
+        taskQueue,
+        recipients: killBulk,
+      });
 
     const report: BenchReport = {
       date: new Date().toISOString(),
@@ -307,9 +327,13 @@ async function run(): Promise<void> {
       bulk,
       bulkRate,
       ...(pages ? { pages } : {}),
+      bulkKill,
     };
     printReport(report);
-    const out = path.join(__dirname, 'results', quick ? 'latest-quick.json' : 'latest.json');
+    // --out names another file in bench/results (a run on the full server beside the dev server's).
+    const outAt = process.argv.indexOf('--out');
+    const outName = outAt >= 0 ? path.basename(process.argv[outAt + 1] ?? '') : '';
+    const out = path.join(__dirname, 'results', outName || (quick ? 'latest-quick.json' : 'latest.json'));
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);

@@ -38,6 +38,8 @@ export interface OutboundMessage {
   whatsappTemplate?: WhatsAppTemplate;
   /** The files to send with the text, in order (none: a text message). */
   attachments?: OutboundAttachment[];
+  /** A business process wrote it (not an operator): email gives such mail a one-click unsubscribe. */
+  fromProcess?: boolean;
 }
 
 export interface SendOutcome {

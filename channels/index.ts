@@ -1,3 +1,4 @@
+import { consentKeyFrom } from '../config/consent-key';
 import type { ProviderConfig } from '../config/providers';
 import { CHANNEL_KINDS } from '../domain/channels';
 import type { ChannelKind } from '../domain/types';
@@ -17,7 +18,13 @@ const ADAPTER_FROM_CONFIG: {
 } = {
   email: (config) =>
     config.SMTP_URL
-      ? createEmailAdapter({ smtpUrl: config.SMTP_URL, poolMax: config.SMTP_POOL_MAX })
+      ? createEmailAdapter({
+          smtpUrl: config.SMTP_URL,
+          poolMax: config.SMTP_POOL_MAX,
+          ...(config.WEBHOOK_BASE_URL
+            ? { unsubscribe: { baseUrl: config.WEBHOOK_BASE_URL, key: consentKeyFrom() } }
+            : {}),
+        })
       : undefined,
   whatsapp: whatsappAdapterFrom,
   telegram: telegramAdapterFrom,

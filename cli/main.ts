@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { liveChatDataConverter } from '../codec/data-converter';
 import { ChannelNotFound, ContactNotFound, SessionNotFound } from '../domain/errors';
@@ -28,6 +29,8 @@ import {
   type SendOptions,
 } from './inputs';
 import { applyConfigFile } from '../client/config-file';
+import { accountOf, consentStatus, formatConsent, recordOptIn } from '../client/consent';
+import { eraseContact, formatErasure } from '../client/erase-contact';
 import { runDoctor } from '../client/doctor';
 import { migrate, migrationStatus } from '../client/migrations';
 import { addOperator, getOperator, setPassword, setStatus, type OperatorSummary } from '../client/operators';
@@ -274,6 +277,55 @@ function buildProgram({ config: configOf, connections, print }: Context): Comman
         const history = await getAccountHistory(db, query.account);
         print({ human: formatAccountHistory(history), json: history });
       }
+    });
+
+  const consent = program
+    .command('consent')
+    .description("a customer's opt-out or opt-in (per account and live chat)");
+  consent
+    .command('opt-in')
+    .description('record an opt-in given outside the chat (it never lifts an opt-out the customer gave)')
+    .requiredOption('--live-chat <id>', 'the live chat')
+    .requiredOption('--account <value>', 'the account: +phone, an email address or a Telegram chat id')
+    .option('--kind <kind>', 'phone, email or telegram (default: read from the value)')
+    .action(async (options: { liveChat: string; account: string; kind?: string }) => {
+      const db = await connections().db();
+      const result = await recordOptIn(db, {
+        liveChatId: options.liveChat,
+        account: accountOf(options.account, options.kind),
+      });
+      print({ human: formatConsent([result]), json: result });
+    });
+  consent
+    .command('status')
+    .description("an account's consent in each live chat")
+    .requiredOption('--account <value>', 'the account: +phone, an email address or a Telegram chat id')
+    .option('--kind <kind>', 'phone, email or telegram (default: read from the value)')
+    .option('--live-chat <id>', 'only in this live chat')
+    .action(async (options: { account: string; kind?: string; liveChat?: string }) => {
+      const db = await connections().db();
+      const result = await consentStatus(db, {
+        account: accountOf(options.account, options.kind),
+        ...(options.liveChat !== undefined ? { liveChatId: options.liveChat } : {}),
+      });
+      print({ human: formatConsent(result), json: result });
+    });
+
+  const contact = program.command('contact').description("a customer's data");
+  contact
+    .command('erase <contactId>')
+    .description(
+      "erase a customer: their executions in Temporal, their messages' texts and files, their Telegram chats (opt-outs stay as keyed hashes)",
+    )
+    .option('--by <who>', 'who asks, for the audit entry (default: this user)')
+    .action(async (contactId: string, options: { by?: string }) => {
+      const db = await connections().db();
+      const client = await connections().temporal();
+      const report = await eraseContact(
+        { db, client },
+        { contactId, erasedBy: options.by ?? `cli:${os.userInfo().username}` },
+      );
+      print({ human: formatErasure(report), json: report });
     });
 
   const bulk = program

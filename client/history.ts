@@ -4,11 +4,21 @@ import { sessionHistory, sessionsHistory, type HistoryEntry } from '../db/messag
 import type { ContactRow, SessionRow } from '../db/rows';
 import { getSession, sessionsOfAccounts, sessionsOfContact } from '../db/sessions';
 import { ACCOUNT_KINDS, normaliseAccount } from '../domain/channels';
+import type { ConsentMethod, ConsentState } from '../domain/consent';
 import type { AccountValue } from '../domain/types';
 
 export interface SessionHistory {
   session: SessionRow;
   messages: HistoryEntry[];
+  /** The account's opt-out or opt-in in the session's live chat; null when it has neither. */
+  consent?: SessionConsent | null;
+}
+
+export interface SessionConsent {
+  state: ConsentState;
+  method: ConsentMethod;
+  channelId: string | null;
+  at: Date;
 }
 
 /** All conversations with one customer, newest session first, each with its messages oldest first. */
@@ -31,7 +41,8 @@ export async function getHistory(db: Knex, sessionId: string): Promise<SessionHi
   if (!UUID.test(sessionId)) return undefined;
   const session = await getSession(db, sessionId);
   if (!session) return undefined;
-  return { session, messages: await sessionHistory(db, sessionId) };
+  const [consent] = await consentsOfSessions(db, [session]);
+  return { session, messages: await sessionHistory(db, sessionId), consent: consent ?? null };
 }
 
 /**
@@ -76,7 +87,46 @@ async function withMessages(db: Knex, sessions: SessionRow[]): Promise<SessionHi
   );
   const bySession = new Map<string, HistoryEntry[]>(sessions.map((s) => [s.id, []]));
   for (const message of messages) bySession.get(message.session_id)?.push(message);
-  return sessions.map((session) => ({ session, messages: bySession.get(session.id) ?? [] }));
+  const consents = await consentsOfSessions(db, sessions);
+  return sessions.map((session, i) => ({
+    session,
+    messages: bySession.get(session.id) ?? [],
+    consent: consents[i] ?? null,
+  }));
+}
+
+/** Each session's account's consent in its live chat (null where there is none), in order. */
+async function consentsOfSessions(db: Knex, sessions: SessionRow[]): Promise<(SessionConsent | null)[]> {
+  if (sessions.length === 0) return [];
+  const rows: {
+    live_chat_id: string;
+    account_kind: string;
+    account: string;
+    state: ConsentState;
+    method: ConsentMethod;
+    channel_id: string | null;
+    changed_at: Date;
+  }[] = await db('consents')
+    .whereIn(
+      'account',
+      sessions.map((s) => s.account),
+    )
+    .select('live_chat_id', 'account_kind', 'account', 'state', 'method', 'channel_id', 'changed_at');
+  return sessions.map((s) => {
+    const row = rows.find(
+      (r) =>
+        r.live_chat_id === s.live_chat_id && r.account_kind === s.account_kind && r.account === s.account,
+    );
+    return row
+      ? { state: row.state, method: row.method, channelId: row.channel_id, at: row.changed_at }
+      : null;
+  });
+}
+
+/** How a history names a consent: `opted out (keyword on whatsapp-1, 2026-06-01T09:00:00.000Z)`. */
+function consentWords(consent: SessionConsent): string {
+  const via = consent.channelId ? ` on ${consent.channelId}` : '';
+  return `${consent.state.replace('-', ' ')} (${consent.method}${via}, ${consent.at.toISOString()})`;
 }
 
 function authorOf(message: HistoryEntry): string {
@@ -93,9 +143,10 @@ function authorOf(message: HistoryEntry): string {
 }
 
 /** Plain-text rendering of a history for terminals. */
-export function formatHistory({ session, messages }: SessionHistory): string {
+export function formatHistory({ session, messages, consent }: SessionHistory): string {
   const lines = [
-    `Session "${session.name}" (${session.state}) with ${session.account} [${session.id}]`,
+    `Session "${session.name}" (${session.state}) with ${session.account} [${session.id}]` +
+      (consent ? `, ${consentWords(consent)}` : ''),
     ...messages.map((m) => {
       const status =
         m.status === 'failed'

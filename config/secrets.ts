@@ -3,8 +3,9 @@ import { secretsOf, type ProviderConfig } from './providers';
 
 /**
  * Every secret a process is configured with: the providers' (see `secretsOf`), the payload
- * encryption keys, the database's password and Temporal's API key. The logger masks each of them
- * wherever a line would carry one.
+ * encryption keys, the consent key, the passwords of the database and of each mailbox
+ * (`IMAP_URL_<CHANNEL>`), and Temporal's API key. The logger masks each of them wherever a line
+ * would carry one.
  */
 export function processSecrets(env: NodeJS.ProcessEnv, providers?: ProviderConfig): string[] {
   const secrets = providers ? secretsOf(providers) : [];
@@ -12,14 +13,20 @@ export function processSecrets(env: NodeJS.ProcessEnv, providers?: ProviderConfi
     const key = entry.slice(entry.indexOf(':') + 1).trim();
     if (entry.includes(':') && key) secrets.push(key);
   }
-  if (env.DATABASE_URL) {
+  const urls = [
+    env.DATABASE_URL,
+    ...Object.entries(env).flatMap(([k, v]) => (k.startsWith('IMAP_URL_') ? [v] : [])),
+  ];
+  for (const url of urls) {
+    if (!url) continue;
     try {
-      const password = decodeURIComponent(new URL(env.DATABASE_URL).password);
+      const password = decodeURIComponent(new URL(url).password);
       if (password) secrets.push(password);
     } catch {
       // Not a URL (a connection string of another form): nothing to take out of it here.
     }
   }
   if (env.TEMPORAL_API_KEY) secrets.push(env.TEMPORAL_API_KEY);
+  if (env.LIVECHAT_CONSENT_KEY?.trim()) secrets.push(env.LIVECHAT_CONSENT_KEY.trim());
   return [...new Set(secrets)];
 }

@@ -4,11 +4,14 @@ import { senderOf } from '../channels/email';
 import { ACCOUNT_KINDS, normaliseAccount } from '../domain/channels';
 import { normaliseEmail } from '../domain/email';
 import { InvalidInput } from '../domain/errors';
+import { consentKeyFrom } from '../config/consent-key';
+import { recordConsent } from './consent';
 import { CLOCK_TIME, isTimeZone } from '../domain/quiet-hours';
 import { validateSessionNameTemplate } from '../domain/templates';
 
 const id = z.string().trim().min(1).max(200);
 const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
+const keyword = z.string().trim().min(1).max(64);
 const clockTime = z.string().regex(CLOCK_TIME, 'must be a time of day as HH:mm, e.g. 21:00');
 
 /** `support@shop.example` or `Tech Support <support@shop.example>`: what the email adapter sends as. */
@@ -134,6 +137,35 @@ export const LiveChatsConfigSchema = z.strictObject({
         operators: z.array(id).default([]),
         supervisors: z.array(id).default([]),
         channels: z.array(ChannelSchema).default([]),
+        consent: z
+          .strictObject({
+            requireOptIn: z.boolean().optional().meta({
+              description:
+                'Process messages go only to accounts that opted in (WhatsApp business-initiated messages).',
+            }),
+            operatorMayAnswerOptedOut: z.boolean().optional().meta({
+              description: 'An operator may still answer in a session the customer started after opting out.',
+            }),
+            optOutKeywords: z.array(keyword).min(1).optional().meta({
+              description:
+                'Whole-message keywords that opt out. Default: STOP, UNSUBSCRIBE, СТОП, ОТПИСАТЬСЯ.',
+            }),
+            optInKeywords: z.array(keyword).min(1).optional().meta({
+              description:
+                'Whole-message keywords that opt back in. Default: START, SUBSCRIBE, СТАРТ, ПОДПИСАТЬСЯ.',
+            }),
+          })
+          .default({}),
+      }),
+    )
+    .default([]),
+  // Opt-ins given outside the chat (a signed form, a checkbox at checkout). They never lift an opt-out.
+  optIns: z
+    .array(
+      z.strictObject({
+        liveChatId: id,
+        kind: z.enum(ACCOUNT_KINDS),
+        value: z.string(),
       }),
     )
     .default([]),
@@ -190,7 +222,11 @@ export function configIssues(error: z.ZodError): { path: (string | number)[]; me
 
 export type LiveChatsConfig = z.input<typeof LiveChatsConfigSchema>;
 
-export async function applyConfig(db: Knex, raw: unknown): Promise<void> {
+export async function applyConfig(
+  db: Knex,
+  raw: unknown,
+  consentKey: Buffer = consentKeyFrom(),
+): Promise<void> {
   const parsed = LiveChatsConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new InvalidInput(
@@ -223,6 +259,7 @@ export async function applyConfig(db: Knex, raw: unknown): Promise<void> {
           session_name_template: chat.sessionNameTemplate,
           quiet_hours: chat.quietHours ? JSON.stringify(chat.quietHours) : null,
           time_zone: chat.timeZone,
+          consent: JSON.stringify(chat.consent),
         })
         .onConflict('id')
         .merge();
@@ -296,6 +333,27 @@ export async function applyConfig(db: Knex, raw: unknown): Promise<void> {
         })
         .onConflict(['channel_id', 'chat_id'])
         .merge(['username', 'display_name', 'last_seen_at']);
+    }
+    for (const [index, optIn] of config.optIns.entries()) {
+      if (!(await trx('live_chats').where({ id: optIn.liveChatId }).first('id'))) {
+        throw new InvalidInput({
+          path: `optIns.${index}.liveChatId`,
+          message: `no live chat ${JSON.stringify(optIn.liveChatId)}`,
+        });
+      }
+      const value = normaliseAccount(optIn.kind, optIn.value);
+      // An opt-out the customer gave (or an erased customer's suppression entry) stays as it is.
+      await recordConsent(
+        trx,
+        {
+          liveChatId: optIn.liveChatId,
+          account: { kind: optIn.kind, value },
+          state: 'opted-in',
+          method: 'config',
+          at: new Date(),
+        },
+        consentKey,
+      );
     }
   });
 }

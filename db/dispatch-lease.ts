@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
-import type { ChannelKind, DeliveryStatus } from '../domain/types';
+import type { AuthorKind, ChannelKind, DeliveryStatus } from '../domain/types';
 import { attachmentsOf, type AttachmentRef } from './attachments';
 
 /** A pending message leased to one dispatch attempt, with what its adapter needs. */
 export interface LeasedMessage {
   id: string;
   session_id: string;
+  author_kind: AuthorKind;
   text: string;
   subject: string | null;
   whatsapp_template: { contentSid: string; variables?: Record<string, string> } | null;
@@ -18,6 +19,12 @@ export interface LeasedMessage {
   channel_settings: Record<string, unknown>;
   /** The message's files, in order, without their bytes. */
   attachments: AttachmentRef[];
+  /**
+   * A process's message whose customer opted out of the live chat since it was prepared (a
+   * scheduled send, a bulk racing the opt-out): it must not go. How and when, or null.
+   */
+  opted_out: { method: string; at: string; channelId: string | null } | null;
+  live_chat_id: string;
   /** Provider ids of the session's earlier messages, oldest first (email threading). */
   earlier_provider_ids: string[];
   /**
@@ -45,12 +52,22 @@ export async function leaseForDispatch(
        from messages prior, sessions s join channels c on c.id = s.channel_id
       where m.id = :messageId and prior.id = m.id and s.id = m.session_id and m.status = 'pending'
         and (m.dispatch_lease_until is null or m.dispatch_lease_until < now())
-      returning prior.dispatch_uncertain_since as uncertain_since, m.id, m.session_id, m.text, m.subject, m.whatsapp_template, s.name as session_name, s.account, s.last_inbound_at,
+      returning prior.dispatch_uncertain_since as uncertain_since, m.id, m.session_id, m.author_kind, m.text, m.subject, m.whatsapp_template, s.name as session_name, s.account, s.last_inbound_at,
                 c.id as channel_id, c.kind as channel_kind, c.name as channel_name, c.settings as channel_settings,
                 array(select e.provider_message_id from messages e
                        where e.session_id = m.session_id and e.provider_message_id is not null
                        order by e.created_at, e.id) as earlier_provider_ids,
-                ${attachmentsOf('m')} as attachments`,
+                ${attachmentsOf('m')} as attachments, s.live_chat_id,
+                case when m.author_kind = 'process' then (
+                  select jsonb_build_object('method', co.method, 'at', co.changed_at, 'channelId', co.channel_id)
+                    from consents co
+                   where co.live_chat_id = s.live_chat_id and co.state = 'opted-out'
+                     and ((co.account_kind = s.account_kind and co.account = s.account)
+                          or exists (select 1 from contact_fields f
+                                      where f.contact_id = s.contact_id and f.kind = co.account_kind
+                                        and f.value = co.account))
+                     and (co.method <> 'telegram-block' or co.channel_id = s.channel_id)
+                   limit 1) end as opted_out`,
     { messageId, leaseSeconds: leaseMs / 1_000 },
   );
   return result.rows[0];

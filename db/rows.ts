@@ -1,3 +1,4 @@
+import type { LiveChatConsent } from '../domain/consent';
 import type { QuietHours } from '../domain/quiet-hours';
 import type {
   AccountKind,
@@ -22,6 +23,8 @@ export interface LiveChatRow {
   quiet_hours: QuietHours | null;
   /** IANA time zone of customers whose contact names none. */
   time_zone: string;
+  /** Consent settings (`requireOptIn`, `operatorMayAnswerOptedOut`, keywords); `{}`: the defaults. */
+  consent: LiveChatConsent;
   created_at: Date;
 }
 

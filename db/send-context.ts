@@ -8,10 +8,13 @@ export interface SendContext {
   existing: { id: string; session_id: string } | null;
   liveChat: Pick<
     LiveChatRow,
-    'id' | 'name' | 'bound_app' | 'session_name_template' | 'quiet_hours' | 'time_zone'
+    'id' | 'name' | 'bound_app' | 'session_name_template' | 'quiet_hours' | 'time_zone' | 'consent'
   > | null;
   /** The given session (when sending into one). */
-  session: Pick<SessionRow, 'id' | 'live_chat_id' | 'channel_id' | 'state'> | null;
+  session: Pick<
+    SessionRow,
+    'id' | 'live_chat_id' | 'channel_id' | 'state' | 'contact_id' | 'account_kind' | 'account'
+  > | null;
   /** The given channel, or the session's. */
   channel: Pick<ChannelRow, 'id' | 'live_chat_id' | 'kind' | 'name' | 'settings'> | null;
   /** The process author's role in the live chat, when a user authors it. */
@@ -45,9 +48,10 @@ export async function loadSendContext(db: Knex, q: SendContextQuery): Promise<Se
          from messages m where m.idempotency_key = :idempotencyKey) as existing,
       (select jsonb_build_object('id', l.id, 'name', l.name, 'bound_app', l.bound_app,
               'session_name_template', l.session_name_template, 'quiet_hours', l.quiet_hours,
-              'time_zone', l.time_zone)
+              'time_zone', l.time_zone, 'consent', l.consent)
          from live_chats l where l.id = :liveChatId) as "liveChat",
-      (select jsonb_build_object('id', s.id, 'live_chat_id', s.live_chat_id, 'channel_id', s.channel_id, 'state', s.state)
+      (select jsonb_build_object('id', s.id, 'live_chat_id', s.live_chat_id, 'channel_id', s.channel_id, 'state', s.state,
+              'contact_id', s.contact_id, 'account_kind', s.account_kind, 'account', s.account)
          from sessions s where s.id = :sessionId::uuid) as session,
       (select jsonb_build_object('id', c.id, 'live_chat_id', c.live_chat_id, 'kind', c.kind, 'name', c.name,
               'settings', c.settings)

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import { CONTACT_SEARCH_ATTRIBUTE } from '../domain/search-attributes';
 import { freePort } from './free-port';
 import { locateTemporalCli } from './temporal-cli';
 
@@ -74,6 +75,8 @@ async function startDevServer(cli: string, options: TemporalServerOptions): Prom
     args.push('--headless');
   }
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  // The erasure finds a customer's executions through it (domain/search-attributes.ts).
+  args.push('--search-attribute', `${CONTACT_SEARCH_ATTRIBUTE}=KeywordList`);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = keepTail(child);
@@ -152,7 +155,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function startSdkDownloadedServer(): Promise<TemporalServer> {
   // Loaded lazily: only a machine without a CLI and without Go needs the testing package's download.
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-  const env = await TestWorkflowEnvironment.createLocal();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { extraArgs: ['--search-attribute', `${CONTACT_SEARCH_ATTRIBUTE}=KeywordList`] },
+  });
   return {
     address: env.address,
     namespace: env.namespace ?? 'default',

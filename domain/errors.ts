@@ -573,6 +573,56 @@ export const SendNotScheduled = defineError('SendNotScheduled', {
 });
 export type SendNotScheduled = InstanceType<typeof SendNotScheduled>;
 
+/** Why a recipient is refused for consent: they opted out, or the live chat needs an opt-in they never gave. */
+export type ConsentRefusal = 'opted-out' | 'opt-in-required';
+
+type RecipientOptedOutDetails = {
+  liveChatId: string;
+  reason: ConsentRefusal;
+  /** How they opted out (keyword, telegram-block, list-unsubscribe, mailto, erased…). */
+  method?: string;
+  /** When they opted out, ISO. */
+  optedOutAt?: string;
+  /** The channel it came through, when there was one. */
+  channelId?: string;
+};
+
+/**
+ * The customer asked not to be contacted (a keyword, a block, an unsubscribe) in this live chat, or
+ * it requires an opt-in they never gave: refused before anything is written or sent. Never carries
+ * the account itself (it may name an erased customer).
+ */
+export const RecipientOptedOut = defineError('RecipientOptedOut', {
+  status: 409,
+  title: 'The customer does not want to be contacted.',
+  message: (d: RecipientOptedOutDetails) =>
+    d.reason === 'opt-in-required'
+      ? `Live chat ${quote(d.liveChatId)} sends process messages only to customers who opted in, and this one has not.`
+      : `The customer opted out of live chat ${quote(d.liveChatId)}` +
+        `${d.method ? ` (${d.method}${d.optedOutAt ? `, ${d.optedOutAt}` : ''})` : ''}; ` +
+        'nothing is sent to them until they opt back in.',
+});
+export type RecipientOptedOut = InstanceType<typeof RecipientOptedOut>;
+
+/** A one-click unsubscribe URL whose signature does not hold (forged, altered, or of another key). */
+export const UnsubscribeLinkInvalid = defineError('UnsubscribeLinkInvalid', {
+  status: 403,
+  title: 'This unsubscribe link is not valid.',
+  details: (): Record<string, never> => ({}),
+  message: () =>
+    'This unsubscribe link is not one we sent (its signature does not match); nothing was changed.',
+});
+export type UnsubscribeLinkInvalid = InstanceType<typeof UnsubscribeLinkInvalid>;
+
+/** An erasure asked for by someone who supervises no live chat of the customer's app. */
+export const NotASupervisor = defineError('NotASupervisor', {
+  status: 403,
+  title: 'Only a supervisor can do this.',
+  message: (d: { userId: string; action: string }) =>
+    `User ${quote(d.userId)} cannot ${d.action}: only a supervisor of a live chat bound to the customer's app can.`,
+});
+export type NotASupervisor = InstanceType<typeof NotASupervisor>;
+
 /**
  * The catalogue, by type: the one list the rest is derived from. Declare an error above, add it
  * here; a unit test checks that each key equals its class's name and `type`.
@@ -611,6 +661,9 @@ export const LIVE_CHAT_ERRORS = {
   BulkAlreadyFinished,
   ScheduledTimeInPast,
   SendNotScheduled,
+  RecipientOptedOut,
+  UnsubscribeLinkInvalid,
+  NotASupervisor,
   AttachmentTooLarge,
   AttachmentTypeNotAllowed,
   TooManyAttachments,

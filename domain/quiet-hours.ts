@@ -30,7 +30,9 @@ export function endOfQuietHours(at: Date, quiet: QuietHours, timeZone: string): 
   if (start === end) return undefined;
   const inside = start < end ? now >= start && now < end : now >= start || now < end;
   if (!inside) return undefined;
-  let ends = local.set({ hour: Math.floor(end / 60), minute: end % 60, second: 0, millisecond: 0 });
-  if (ends <= local) ends = ends.plus({ days: 1 });
-  return ends.toJSDate();
+  const endOn = (day: DateTime) =>
+    day.set({ hour: Math.floor(end / 60), minute: end % 60, second: 0, millisecond: 0 });
+  // Tomorrow's end is set on tomorrow's clock: today's may have been moved by a skipped hour.
+  const today = endOn(local);
+  return (today > local ? today : endOn(local.plus({ days: 1 }))).toJSDate();
 }

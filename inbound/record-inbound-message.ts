@@ -4,9 +4,18 @@ import { openOrReuseSession } from '../activities/sessions';
 import { findContactByAccount } from '../db/contacts';
 import { getChannel, getLiveChat } from '../db/live-chats';
 import { findByIdempotencyKey, insertMessage, sessionOfProviderMessage } from '../db/messages';
-import type { ChannelRow, LiveChatRow, SessionRow } from '../db/rows';
+import type { ChannelRow, LiveChatRow, MessageRow, SessionRow } from '../db/rows';
 import { getSession, recordCustomerActivity } from '../db/sessions';
 import { rememberTelegramChat } from '../db/telegram-chats';
+import { liftTelegramBlock, recordConsent } from '../db/consent';
+import {
+  consentConfirmation,
+  consentKeyword,
+  DEFAULT_OPT_IN_KEYWORDS,
+  keywordOf,
+  type ConsentState,
+} from '../domain/consent';
+import { UNSUBSCRIBE_SUBJECT } from '../channels/email/unsubscribe';
 import { channelRules } from '../domain/channels';
 import { ChannelNotFound } from '../domain/errors';
 import { validateSubject } from '../domain/limits';
@@ -44,6 +53,11 @@ export interface RecordedInbound {
   messageId: string;
   /** True when this delivery had been recorded before. */
   duplicate: boolean;
+  /**
+   * The message was an opt-out or opt-in keyword (WhatsApp, Telegram), recorded with it: the channel
+   * answers with the confirmation, recorded as a pending outbound message of the session.
+   */
+  consent?: { state: ConsentState; confirmation: { messageId: string; text: string } };
 }
 
 /**
@@ -70,6 +84,8 @@ export async function recordInboundMessage(db: Knex, inbound: InboundMessage): P
         ...inbound.sender,
         at: inbound.receivedAt,
       });
+      // Writing to the bot again unblocks it, and so lifts the block's opt-out (not a keyword's).
+      await liftTelegramBlock(trx, liveChat.id, channel.id, account);
     }
     const subject = validateSubject(inbound.subject);
 
@@ -94,8 +110,81 @@ export async function recordInboundMessage(db: Knex, inbound: InboundMessage): P
     await insertInboundFiles(trx, message.id, inbound.files ?? []);
     await storeMessageAttachments(trx, message.id, inbound.attachments ?? []);
     await recordCustomerActivity(trx, session.id, inbound.receivedAt);
-    return { sessionId: session.id, messageId: message.id, duplicate: false };
+    const consent = await applyConsentKeyword(trx, liveChat, channel, account, inbound, session.id, key);
+    return {
+      sessionId: session.id,
+      messageId: message.id,
+      duplicate: false,
+      ...(consent ? { consent } : {}),
+    };
   });
+}
+
+/**
+ * A whole message that is an opt-out or opt-in keyword of the live chat (WhatsApp and Telegram:
+ * there the customer types it) is recorded as their decision for the account, and the confirmation
+ * the messenger expects is recorded as an outbound message for the channel to send.
+ */
+async function applyConsentKeyword(
+  trx: Knex,
+  liveChat: LiveChatRow,
+  channel: ChannelRow,
+  account: string,
+  inbound: InboundMessage,
+  sessionId: string,
+  key: string,
+): Promise<RecordedInbound['consent']> {
+  const settings = liveChat.consent ?? {};
+  if (channel.kind === 'email') {
+    // The mailto of List-Unsubscribe: a mail to us whose subject is "unsubscribe" (or an opt-out
+    // keyword). Mail expects no confirmation.
+    const said = consentKeyword(inbound.subject ?? '', settings);
+    const subject = keywordOf(inbound.subject ?? '');
+    if (subject === keywordOf(UNSUBSCRIBE_SUBJECT) || said?.state === 'opted-out') {
+      await recordConsent(trx, {
+        liveChatId: liveChat.id,
+        account: { kind: 'email', value: account },
+        state: 'opted-out',
+        method: 'mailto',
+        channelId: channel.id,
+        at: inbound.receivedAt,
+      });
+    }
+    return undefined;
+  }
+  if (channel.kind !== 'whatsapp' && channel.kind !== 'telegram') return undefined;
+  if (inbound.kind === 'button') return undefined;
+  const said = consentKeyword(inbound.text, settings);
+  const accountKind = channelRules(channel.kind).accountKind;
+  if (!said || accountKind === null) return undefined;
+  await recordConsent(trx, {
+    liveChatId: liveChat.id,
+    account: { kind: accountKind, value: account },
+    state: said.state,
+    method: 'keyword',
+    channelId: channel.id,
+    keyword: said.keyword,
+    at: inbound.receivedAt,
+  });
+  const optIn = (settings.optInKeywords ?? DEFAULT_OPT_IN_KEYWORDS)[0] ?? 'START';
+  const text = consentConfirmation(said.state, liveChat.name, optIn);
+  // After the customer's message in the history: the transaction's now() is the same for both.
+  const [confirmation] = await trx<MessageRow>('messages')
+    .insert({
+      session_id: sessionId,
+      direction: 'outbound',
+      author_kind: 'process',
+      text,
+      idempotency_key: `consent-confirmation:${key}`,
+      status: 'pending',
+      created_at: trx.raw('clock_timestamp()'),
+      updated_at: trx.raw('clock_timestamp()'),
+    } as unknown as MessageRow)
+    .onConflict('idempotency_key')
+    .ignore()
+    .returning('*');
+  if (!confirmation) return undefined;
+  return { state: said.state, confirmation: { messageId: confirmation.id, text } };
 }
 
 async function sessionFor(

@@ -20,6 +20,7 @@ import { telemetryClientInterceptors, tracingFromEnv } from '../infra/telemetry'
 import { registerWorkspace } from './operators/plugin';
 import { startTelegramInbound } from './telegram-inbound';
 import { mediaRoutes } from './media';
+import { unsubscribeRoutes } from './unsubscribe';
 import { createWebhookServer, type WebhookRoutes } from './webhook-server';
 import { emailWebhookRoutes } from '../channels/email/webhook';
 import { telegramFileFetcher, telegramWebhookRoutes } from '../channels/telegram';
@@ -77,6 +78,8 @@ async function run(logger: Logger): Promise<void> {
   if (providers.EMAIL_WEBHOOK_SECRET)
     routes.push(emailWebhookRoutes({ secret: providers.EMAIL_WEBHOOK_SECRET }));
   const providerCount = routes.length;
+  // The one-click unsubscribe of process mail: the worker signs the links for WEBHOOK_BASE_URL.
+  if (providers.WEBHOOK_BASE_URL) routes.push(unsubscribeRoutes());
   if (providers.MEDIA_URL_SECRET) routes.push(mediaRoutes({ secret: providers.MEDIA_URL_SECRET }));
   const readiness = new Readiness()
     .register('postgresql', databaseCheck(db))

@@ -14,6 +14,7 @@ import type { ChannelAdapters } from '../channels/adapter';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { PAYLOAD_KEYS_VARIABLE, parsePayloadKeys } from '../codec/payload-keys';
+import { CONSENT_KEY_VARIABLE, consentKeyFrom } from '../config/consent-key';
 import { ConfigError, DEFAULT_DATABASE_URL, loadConfig } from '../config/environment';
 import { loadProviderConfig } from '../config/providers';
 import { createDb, migrateLatest, type Db } from '../db/knex';
@@ -23,6 +24,7 @@ import type { LiveChatMetrics } from '../infra/metrics';
 import { telemetryInterceptors, telemetrySinks, type Tracing } from '../infra/telemetry';
 import { parseHostAllowList, type HostAllowList } from '../infra/url-hosts';
 import { createDispatchWorkers } from './create-worker';
+import { hasContactSearchAttribute } from './contact-search-attribute';
 
 /** The workflows a worker with this plugin must serve: a designer's workflows file re-exports them. */
 export const LIVECHAT_WORKFLOW_TYPES = [
@@ -144,6 +146,8 @@ export class LiveChatPlugin extends SimplePlugin {
   private resources: Resources | undefined;
   private readonly codec: EncryptionCodec | undefined;
   private dispatchers: Worker[] = [];
+  /** The namespace has the LiveChatContacts search attribute (checked when the worker starts). */
+  private contactSearchAttribute = false;
 
   constructor(options: LiveChatPluginOptions = {}) {
     const env = options.env ?? process.env;
@@ -161,11 +165,15 @@ export class LiveChatPlugin extends SimplePlugin {
     this.codec = codec;
   }
 
-  /** Whether payloads are encrypted, for a start-up line (never the key). */
+  /** Whether payloads are encrypted and the consent key is set, for a start-up line (never a key). */
   describe(): string {
-    return this.codec
+    const payloads = this.codec
       ? 'payloads encrypted (AES-256-GCM)'
       : `payloads NOT encrypted: customers' contact data is stored in Temporal in plaintext (set ${PAYLOAD_KEYS_VARIABLE})`;
+    const consent = this.env[CONSENT_KEY_VARIABLE]?.trim()
+      ? ''
+      : `; ${CONSENT_KEY_VARIABLE} unset: opt-outs and unsubscribe links use the development key`;
+    return `${payloads}${consent}`;
   }
 
   override configureBundler(options: BundleOptions): BundleOptions {
@@ -246,6 +254,10 @@ export class LiveChatPlugin extends SimplePlugin {
     const resources = this.open();
     if (this.settings.migrate !== false && resources.db) await migrateLatest(resources.db);
     const options = worker.options;
+    this.contactSearchAttribute = await hasContactSearchAttribute(
+      (options.connection as NativeConnection).operatorService,
+      options.namespace,
+    );
     const dispatchers = await createDispatchWorkers({
       connection: options.connection as NativeConnection,
       namespace: options.namespace,
@@ -348,6 +360,9 @@ export class LiveChatPlugin extends SimplePlugin {
       ...(this.settings.metrics ? { metrics: this.settings.metrics } : {}),
       // The same rates the dispatch queues keep, held across workers by the database's token bucket.
       rateLimits: this.rateLimits(),
+      // Found when the worker starts: the workflows carry it only where the namespace has it.
+      contactSearchAttribute: () => this.contactSearchAttribute,
+      consentKey: consentKeyFrom(this.env),
     };
     this.resources = {
       db,

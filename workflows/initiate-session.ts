@@ -4,6 +4,7 @@ import type { InitiateSessionInput, InitiateSessionResult } from '../domain/type
 import { DATABASE_STEP } from './activity-options';
 import { dispatcherFor } from './dispatcher';
 import { requireInput } from './require-input';
+import { tagContact, taggedOnRefusal } from './contact-tags';
 
 const { startOperatorSession } = proxyActivities<Activities>(DATABASE_STEP);
 
@@ -12,10 +13,13 @@ const { startOperatorSession } = proxyActivities<Activities>(DATABASE_STEP);
  * The session is assigned to the operator; an optional first message is sent at once.
  */
 export async function initiateSession(input: InitiateSessionInput): Promise<InitiateSessionResult> {
-  const started = await startOperatorSession({
-    ...requireInput(input),
-    idempotencyKey: input.idempotencyKey ?? `workflow:${workflowInfo().workflowId}`,
-  });
+  const started = await taggedOnRefusal(input, () =>
+    startOperatorSession({
+      ...requireInput(input),
+      idempotencyKey: input.idempotencyKey ?? `workflow:${workflowInfo().workflowId}`,
+    }),
+  );
+  tagContact(started.contactTags);
   const result: InitiateSessionResult = {
     sessionId: started.sessionId,
     name: started.name,

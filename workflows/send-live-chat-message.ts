@@ -4,6 +4,7 @@ import type { SendLiveChatMessageInput, SendLiveChatMessageResult } from '../dom
 import { DATABASE_STEP } from './activity-options';
 import { requireInput } from './require-input';
 import { scheduledSend } from './scheduled-send';
+import { tagContact, taggedOnRefusal } from './contact-tags';
 
 const { prepareMessage } = proxyActivities<Activities>(DATABASE_STEP);
 
@@ -19,11 +20,14 @@ export async function sendLiveChatMessage(
 ): Promise<SendLiveChatMessageResult> {
   const { workflowId, runId } = workflowInfo();
   const send = scheduledSend();
-  const prepared = await prepareMessage({
-    ...requireInput(input),
-    idempotencyKey: input.idempotencyKey ?? `workflow:${workflowId}`,
-    process: { workflowId, runId },
-  });
+  const prepared = await taggedOnRefusal(input, () =>
+    prepareMessage({
+      ...requireInput(input),
+      idempotencyKey: input.idempotencyKey ?? `workflow:${workflowId}`,
+      process: { workflowId, runId },
+    }),
+  );
+  tagContact(prepared.contactTags);
   // Also for a request seen before: dispatch then reports what became of its message, or sends it
   // if the earlier run stopped before sending. A scheduled message waits for its time first.
   const { status } = await send.deliver(prepared);

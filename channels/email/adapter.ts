@@ -8,6 +8,7 @@ import {
   type OutboundMessage,
   type SendOutcome,
 } from '../adapter';
+import { unsubscribeHeaders, type UnsubscribeLinks } from './unsubscribe';
 
 export interface EmailAdapterOptions {
   /** `smtp://user:password@host:port` (or `smtps://`): secret, from the worker's environment only. */
@@ -22,6 +23,8 @@ export interface EmailAdapterOptions {
   sendTimeoutMs?: number;
   /** The name we greet the server with (EHLO); default: this machine's host name. */
   clientName?: string;
+  /** Mail a process sends carries List-Unsubscribe with a signed one-click URL of this server. */
+  unsubscribe?: UnsubscribeLinks;
 }
 
 /**
@@ -64,7 +67,7 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
 
   return {
     async send(message: OutboundMessage): Promise<SendOutcome> {
-      const mail = buildMail(message, await attachmentsOf(message));
+      const mail = buildMail(message, await attachmentsOf(message), options.unsubscribe);
       try {
         // Ends a stuck attempt with an error of its own before the activity's timeout does.
         await transport.sendMail({ ...mail.options, signal: AbortSignal.timeout(sendTimeoutMs) });
@@ -178,6 +181,7 @@ async function attachmentsOf(message: OutboundMessage): Promise<NonNullable<Send
 export function buildMail(
   message: OutboundMessage,
   attachments: NonNullable<SendMailOptions['attachments']> = [],
+  unsubscribe?: UnsubscribeLinks,
 ): { messageId: string; options: SendMailOptions } {
   const sender = senderOf(message.channel);
   const messageId = messageIdFor(message.messageId, sender);
@@ -194,6 +198,10 @@ export function buildMail(
       messageId,
       ...(attachments.length > 0 ? { attachments } : {}),
       ...(lastEarlier !== undefined ? { inReplyTo: lastEarlier, references: earlier } : {}),
+      // Process and bulk mail (RFC 8058); an operator's own reply is a conversation, not a list.
+      ...(unsubscribe && message.fromProcess
+        ? { headers: unsubscribeHeaders(unsubscribe, message.messageId, sender.address) }
+        : {}),
     },
   };
 }

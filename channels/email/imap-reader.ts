@@ -231,7 +231,7 @@ export function startImapReader(options: ImapReaderOptions): ImapReader {
     }
   }
 
-  /** Every mail after the cursor, in UID order; each recorded, then the cursor moved, then marked. */
+  /** Every mail after the cursor, in UID order; each recorded, then marked, then the cursor moved. */
   async function readNewMail(imap: ImapFlow): Promise<void> {
     const opened = imap.mailbox;
     if (!opened) throw new Error('the mailbox is not open');
@@ -251,9 +251,11 @@ export function startImapReader(options: ImapReaderOptions): ImapReader {
       const mail = await imap.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
       // A mail expunged since the search is gone: nothing to record.
       const recorded = mail && mail.source ? await accept(mail.source) : false;
+      // Marked before the cursor moves past it: a reader killed in between reads the mail again,
+      // records it once (by its Message-ID) and marks it then; the other order left it unmarked.
+      if (recorded) await markRecorded(imap, uid);
       lastUid = uid;
       await moveCursor(uidValidity, lastUid);
-      if (recorded) await markRecorded(imap, uid);
     }
   }
 

@@ -1,6 +1,10 @@
 import type { Knex } from 'knex';
 import type { Telegram } from 'telegraf';
-import { setTelegramChatBlocked } from '../../db/telegram-chats';
+import { setTelegramChatBlocked, telegramChatState } from '../../db/telegram-chats';
+import { liftTelegramBlock, recordConsent } from '../../db/consent';
+import { getChannel } from '../../db/live-chats';
+import { markFailed, markSent } from '../../db/messages';
+import { telegramMessageId } from './adapter';
 import { applyInboundEdit } from '../../db/message-versions';
 import { fetchInboundFiles, type InboundFileFetcher } from '../../inbound/inbound-files';
 import { recordInboundMessage } from '../../inbound/record-inbound-message';
@@ -36,6 +40,7 @@ export async function handleTelegramUpdate(
   switch (reading.kind) {
     case 'message': {
       const recorded = await recordInboundMessage(deps.db, reading.inbound);
+      if (recorded.consent) await confirm(deps, reading.inbound.from, recorded.consent.confirmation, now);
       // New or repeated (Telegram's retry): whatever is still pending is fetched.
       if (reading.inbound.files?.length) await fetchFiles(deps, recorded.messageId);
       return { kind: 'recorded', messageId: recorded.messageId, duplicate: recorded.duplicate };
@@ -49,7 +54,10 @@ export async function handleTelegramUpdate(
       return { kind: 'recorded', messageId: recorded.messageId, duplicate: recorded.duplicate };
     }
     case 'membership':
-      await setTelegramChatBlocked(deps.db, { ...reading.change, ...reading.change.sender });
+      await deps.db.transaction(async (trx) => {
+        await setTelegramChatBlocked(trx, { ...reading.change, ...reading.change.sender });
+        await recordBlockConsent(trx, reading.change);
+      });
       return { kind: 'membership', blocked: reading.change.blocked };
     case 'button': {
       const recorded = await recordInboundMessage(deps.db, { ...reading.inbound, receivedAt: now() });
@@ -59,6 +67,51 @@ export async function handleTelegramUpdate(
     case 'ignored':
       if (reading.callbackQueryId !== undefined) await answer(deps, reading.callbackQueryId);
       return { kind: 'ignored', reason: reading.reason };
+  }
+}
+
+/** A block counts as an opt-out of that bot; an unblock lifts that (and only that) opt-out. */
+async function recordBlockConsent(
+  db: Knex,
+  change: { channelId: string; chatId: string; blocked: boolean; at: Date },
+): Promise<void> {
+  const channel = await getChannel(db, change.channelId);
+  if (!channel) return;
+  if (!change.blocked) {
+    await liftTelegramBlock(db, channel.live_chat_id, channel.id, change.chatId);
+    return;
+  }
+  // Only a chat we know (setTelegramChatBlocked keeps the same rule).
+  if ((await telegramChatState(db, channel.id, change.chatId)) !== 'blocked') return;
+  await recordConsent(db, {
+    liveChatId: channel.live_chat_id,
+    account: { kind: 'telegram', value: change.chatId },
+    state: 'opted-out',
+    method: 'telegram-block',
+    channelId: channel.id,
+    at: change.at,
+  });
+}
+
+/** The bot answers a keyword with its confirmation, recorded as sent (or failed) in the history. */
+async function confirm(
+  deps: TelegramInboundDeps,
+  chatId: string,
+  confirmation: { messageId: string; text: string },
+  now: () => Date,
+): Promise<void> {
+  if (!deps.telegram) return;
+  try {
+    const sent = await deps.telegram.sendMessage(chatId, confirmation.text);
+    await markSent(deps.db, confirmation.messageId, telegramMessageId(sent.chat.id, sent.message_id), now());
+  } catch (error) {
+    deps.onError?.(error);
+    await markFailed(
+      deps.db,
+      confirmation.messageId,
+      error instanceof Error ? error.message : String(error),
+      now(),
+    ).catch((e: unknown) => deps.onError?.(e));
   }
 }
 

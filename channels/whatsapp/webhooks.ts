@@ -112,6 +112,17 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): WebhookRoute
           { messageId: recorded.messageId },
         ).catch((error: unknown) => options.onError?.(error));
       }
+      // An opt-out or opt-in keyword: the confirmation is Twilio's reply to this message (TwiML).
+      const consent = recorded.consent;
+      if (consent) {
+        const response = new twilio.twiml.MessagingResponse();
+        response.message(consent.confirmation.text);
+        await deps
+          .db('messages')
+          .where({ id: consent.confirmation.messageId, status: 'pending' })
+          .update({ status: 'sent', sent_at: deps.clock(), updated_at: deps.clock() });
+        return reply.code(200).type('text/xml').send(response.toString());
+      }
       return reply.code(200).type('text/xml').send(EMPTY_TWIML);
     });
 

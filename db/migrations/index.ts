@@ -10,6 +10,7 @@ import * as telegramPollLease from './009-telegram-poll-lease';
 import * as liveWorkspace from './010-live-workspace';
 import * as dispatchRateBuckets from './011-dispatch-rate-buckets';
 import * as emailInbox from './007-email-inbox';
+import * as consent from './012-consent';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-live-workspace': liveWorkspace,
   '011-dispatch-rate-buckets': dispatchRateBuckets,
   '007-email-inbox': emailInbox,
+  '012-consent': consent,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

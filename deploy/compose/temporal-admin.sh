@@ -1,6 +1,7 @@
 #!/bin/sh
 # Long-running (temporalio/admin-tools): waits until the Temporal server answers, through the
-# Temporal CLI, registers the namespace our worker and server use if it is missing, then stays up
+# Temporal CLI, registers the namespace our worker and server use if it is missing (and our
+# LiveChatContacts search attribute in it), then stays up
 # for `docker compose exec temporal-admin-tools temporal …`. Its health check asks the same CLI.
 set -eu
 
@@ -13,5 +14,12 @@ if temporal operator namespace describe --address "${TEMPORAL_ADDRESS}" -n "$nam
   echo "namespace $namespace exists"
 else
   temporal operator namespace create --address "${TEMPORAL_ADDRESS}" -n "$namespace" --retention 7d
+fi
+# The erasure finds a customer's executions through it (docs/operations.md, Consent and erasure).
+if temporal operator search-attribute list --address "${TEMPORAL_ADDRESS}" -n "$namespace" | grep -q LiveChatContacts; then
+  echo "search attribute LiveChatContacts exists"
+else
+  temporal operator search-attribute create --address "${TEMPORAL_ADDRESS}" -n "$namespace" \
+    --name LiveChatContacts --type KeywordList
 fi
 exec tail -f /dev/null

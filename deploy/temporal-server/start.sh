@@ -48,6 +48,12 @@ register_namespaces() {
       [ "$(date +%s)" -lt "$deadline" ] || die "namespace $ns is not served after 60 s"
       sleep 1
     done
+    # The erasure finds a customer's executions through it (docs/operations.md, Consent and erasure).
+    if ! temporal_cli operator search-attribute list --namespace "$ns" 2>/dev/null | grep -q LiveChatContacts; then
+      log "registering search attribute LiveChatContacts in $ns"
+      temporal_cli operator search-attribute create --namespace "$ns" --name LiveChatContacts \
+        --type KeywordList >/dev/null
+    fi
   done
 }
 

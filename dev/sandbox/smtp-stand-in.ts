@@ -36,6 +36,8 @@ export interface ReceivedEmail {
   attachments: { filename: string | undefined; contentType: string; size: number; sha256: string }[];
   /** The SMTP envelope: who the client said it is and whom it gave the message to. */
   envelope: { mailFrom: string | undefined; rcptTo: string[] };
+  /** Each header as it arrived (unfolded), by lower-cased name; the first of a repeated one. */
+  headers: Record<string, string>;
   receivedAt: Date;
 }
 
@@ -154,6 +156,7 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
               mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
               rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
             },
+            headers: rawHeaders(mail.headerLines),
             receivedAt: new Date(),
           });
           callback(null, `Message queued as ${mail.messageId ?? 'unknown'}`);
@@ -217,4 +220,17 @@ function contentTypeOf(value: unknown): string | undefined {
   if (typeof value === 'object' && value !== null && 'value' in value && typeof value.value === 'string')
     return value.value;
   return undefined;
+}
+
+/** Header lines as `name: value`, unfolded, the first of each name. */
+function rawHeaders(lines: readonly { key: string; line: string }[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const { key, line } of lines) {
+    const value = line
+      .slice(line.indexOf(':') + 1)
+      .replace(/\r?\n[ \t]+/g, ' ')
+      .trim();
+    headers[key] ??= value;
+  }
+  return headers;
 }

@@ -8,8 +8,9 @@ import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temp
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { operatorReplyKey } from '../../db/messages';
+import { eraseContact } from '../../client/erase-contact';
 import { channelRules } from '../../domain/channels';
-import { SessionAssignedToAnother } from '../../domain/errors';
+import { NotASupervisor, SessionAssignedToAnother } from '../../domain/errors';
 import { parseInput } from '../../domain/inputs';
 import { checkStoredFiles, storeFileContent } from '../../db/attachments';
 import { ATTACHMENT_LIMITS } from '../../domain/attachments';
@@ -59,8 +60,10 @@ import {
   type Membership,
   type MessageRecord,
   type SessionRecord,
+  consentsOfContact,
 } from './queries';
 import {
+  accountConsentView,
   contactView,
   messageView,
   renderTemplate,
@@ -559,7 +562,25 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
     api.get('/api/contacts/:id', async (request) => {
       const operator = operatorOf(request);
       const contact = await contactOf(operator, parseInput(SessionParams, request.params).id);
-      return { contact: contactView(contact) };
+      const liveChatIds = (await membershipsOf(db, operator.id)).map((m) => m.liveChatId);
+      // Each account's opt-out or opt-in in the live chats the operator serves.
+      const consent = (await consentsOfContact(db, contact.id, liveChatIds)).map(accountConsentView);
+      return { contact: contactView(contact), consent };
+    });
+
+    // A supervisor erases a customer of their live chats' app (GDPR erasure): see client/erase-contact.ts.
+    api.post('/api/contacts/:id/erase', async (request) => {
+      const operator = operatorOf(request);
+      const contact = await contactOf(operator, parseInput(SessionParams, request.params).id);
+      const memberships = await membershipsOf(db, operator.id);
+      if (!memberships.some((m) => m.role === 'supervisor' && m.boundApp === contact.app)) {
+        throw new NotASupervisor({ userId: operator.id, action: 'erase a customer' });
+      }
+      const report = await eraseContact(
+        { db, client: deps.client },
+        { contactId: contact.id, erasedBy: `supervisor:${operator.id}` },
+      );
+      return { erasure: report };
     });
 
     api.get('/api/contacts/:id/history', async (request): Promise<ContactHistoryView> => {
@@ -573,8 +594,10 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
         db,
         sessions.map((s) => s.id),
       );
+      const liveChatIds = (await membershipsOf(db, operator.id)).map((m) => m.liveChatId);
       return {
         contact: contactView(contact),
+        consent: (await consentsOfContact(db, contact.id, liveChatIds)).map(accountConsentView),
         account: account ?? null,
         sessions: sessions.map((s) => ({
           session: sessionView(s),

@@ -6,6 +6,7 @@
 import { attachmentsOf, messageAttachment, type AttachmentRef } from '../../db/attachments';
 import type { InboundKind } from '../../db/rows';
 import type { Knex } from 'knex';
+import type { ConsentMethod, ConsentState } from '../../domain/consent';
 import { sessionOfContact } from '../../db/sessions';
 import type {
   AccountKind,
@@ -106,6 +107,11 @@ export interface SessionRecord {
   blocked_at: Date | null;
   /** When the customer last wrote in this session (WhatsApp's 24-hour window counts from it). */
   last_inbound_at: Date | null;
+  /** The account's consent in the session's live chat, when it has one. */
+  consent_state: ConsentState | null;
+  consent_method: ConsentMethod | null;
+  consent_channel_id: string | null;
+  consent_changed_at: Date | null;
 }
 
 /** Sessions joined with what a `SessionRecord` needs, limited to live chats the operator serves. */
@@ -124,6 +130,11 @@ function sessionsQuery(db: Knex, operatorId: string): Knex.QueryBuilder {
     .leftJoin('operators as a', 'a.id', 's.assigned_operator_id')
     .leftJoin('telegram_chats as tc', function () {
       this.on('tc.channel_id', '=', 's.channel_id').andOn('tc.chat_id', '=', 's.account');
+    })
+    .leftJoin('consents as co', function () {
+      this.on('co.live_chat_id', '=', 's.live_chat_id')
+        .andOn('co.account_kind', '=', 's.account_kind')
+        .andOn('co.account', '=', 's.account');
     })
     .joinRaw(
       `left join lateral (
@@ -152,6 +163,10 @@ function sessionsQuery(db: Knex, operatorId: string): Knex.QueryBuilder {
       's.last_message_at',
       'tc.blocked_at',
       's.last_inbound_at',
+      'co.state as consent_state',
+      'co.method as consent_method',
+      'co.channel_id as consent_channel_id',
+      'co.changed_at as consent_changed_at',
       'last.text as last_text',
       'last.direction as last_direction',
       'last.status as last_status',
@@ -529,4 +544,42 @@ async function withFields(
       .filter((f) => f.contact_id === c.id)
       .map((f) => ({ field: f.field, type: f.type, kind: f.kind, value: f.value })),
   }));
+}
+
+/** One account's consent in one live chat, as the customer's page lists it. */
+export interface ConsentRecord {
+  live_chat_id: string;
+  account_kind: AccountKind;
+  account: string;
+  state: ConsentState;
+  method: ConsentMethod;
+  channel_id: string | null;
+  changed_at: Date;
+}
+
+/** The consent decisions of a contact's accounts in these live chats. */
+export function consentsOfContact(
+  db: Knex,
+  contactId: string,
+  liveChatIds: readonly string[],
+): Promise<ConsentRecord[]> {
+  return db('consents as co')
+    .whereIn('co.live_chat_id', liveChatIds)
+    .whereExists((fields) =>
+      fields
+        .select(db.raw('1'))
+        .from('contact_fields as f')
+        .where('f.contact_id', contactId)
+        .whereRaw('f.kind = co.account_kind and f.value = co.account'),
+    )
+    .orderBy(['co.live_chat_id', 'co.account_kind', 'co.account'])
+    .select(
+      'co.live_chat_id',
+      'co.account_kind',
+      'co.account',
+      'co.state',
+      'co.method',
+      'co.channel_id',
+      'co.changed_at',
+    );
 }

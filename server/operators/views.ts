@@ -14,7 +14,8 @@ import type {
 } from '../../domain/types';
 import type { InboundKind } from '../../db/rows';
 import { WHATSAPP_WINDOW_MS } from '../../channels/whatsapp/adapter';
-import type { ContactRecord, MessageRecord, SessionRecord } from './queries';
+import type { ConsentMethod, ConsentState } from '../../domain/consent';
+import type { ConsentRecord, ContactRecord, MessageRecord, SessionRecord } from './queries';
 
 export interface ViewOptions {
   /** Base URL of Temporal UI, e.g. `http://localhost:8233`; no links without it. */
@@ -47,6 +48,38 @@ export interface SessionView {
    * window for free-form text closes (both null when they never wrote: only templates go then).
    */
   whatsappWindow: { lastInboundAt: string | null; closesAt: string | null } | null;
+  /**
+   * The account's consent in this live chat: `opted-out` (nothing but an answer in a conversation
+   * the customer started, where the live chat allows it, reaches them), `opted-in`, or null (neither).
+   */
+  consent: ConsentView | null;
+}
+
+export interface ConsentView {
+  state: ConsentState;
+  /** keyword, telegram-block, list-unsubscribe, mailto, config, cli. */
+  method: ConsentMethod;
+  channelId: string | null;
+  at: string;
+}
+
+/** One account's consent on the customer's page. */
+export interface AccountConsentView extends ConsentView {
+  liveChatId: string;
+  accountKind: AccountKind;
+  account: string;
+}
+
+export function accountConsentView(c: ConsentRecord): AccountConsentView {
+  return {
+    liveChatId: c.live_chat_id,
+    accountKind: c.account_kind,
+    account: c.account,
+    state: c.state,
+    method: c.method,
+    channelId: c.channel_id,
+    at: c.changed_at.toISOString(),
+  };
 }
 
 export function sessionView(r: SessionRecord): SessionView {
@@ -78,6 +111,15 @@ export function sessionView(r: SessionRecord): SessionView {
             closesAt: r.last_inbound_at
               ? new Date(r.last_inbound_at.getTime() + WHATSAPP_WINDOW_MS).toISOString()
               : null,
+          }
+        : null,
+    consent:
+      r.consent_state && r.consent_method && r.consent_changed_at
+        ? {
+            state: r.consent_state,
+            method: r.consent_method,
+            channelId: r.consent_channel_id,
+            at: r.consent_changed_at.toISOString(),
           }
         : null,
   };
@@ -327,6 +369,8 @@ export interface FeedMessageEvent {
 /** `GET /api/contacts/:id/history`: the customer's page. */
 export interface ContactHistoryView {
   contact: ContactView;
+  /** Each account's opt-out or opt-in in the live chats the operator serves. */
+  consent: AccountConsentView[];
   account: string | null;
   sessions: { session: SessionView; messages: MessageView[] }[];
 }

@@ -114,7 +114,7 @@ test(`two worker processes share ${MESSAGES} sends over the real adapters; one i
     DATABASE_URL: process.env.LIVECHAT_TEST_DATABASE_URL,
     DATABASE_POOL_MAX: '10',
     LIVECHAT_TASK_QUEUE: harness.taskQueue,
-    LOG_LEVEL: 'WARN',
+    LOG_LEVEL: 'INFO',
   };
   const victim = startWorkerProcess(env);
   const survivor = startWorkerProcess(env);

@@ -36,7 +36,7 @@ function profileEnv(): NodeJS.ProcessEnv {
     TEMPORAL_NAMESPACE: 'default',
     DATABASE_URL: process.env.LIVECHAT_TEST_DATABASE_URL,
     LIVECHAT_TASK_QUEUE: harness.taskQueue,
-    LOG_LEVEL: 'WARN',
+    LOG_LEVEL: 'INFO',
   };
   delete env.TEMPORAL_ADDRESS;
   return env;

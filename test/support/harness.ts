@@ -8,6 +8,7 @@ import { createDb, type Db } from '../../db/knex';
 import { installRuntimeLogger } from '../../infra/runtime';
 import { RecordingAdapter } from '../../dev/sandbox/recording-adapter';
 import { createWorkers, type WorkerOptions } from '../../worker/create-worker';
+import { hasContactSearchAttribute } from '../../worker/contact-search-attribute';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -48,6 +49,8 @@ export interface HarnessOptions {
   attachmentFetchAttempts?: number;
   /** See `ActivityDeps`: a bulk page's budget and in-page retry. */
   bulkPage?: ActivityDeps['bulkPage'];
+  /** See `ActivityDeps`: the activities' structured logger (a test that reads every line). */
+  logger?: ActivityDeps['logger'];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -69,6 +72,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const stopWorkers = options.workers === false ? async () => undefined : await startWorkers();
   async function startWorkers(): Promise<() => Promise<void>> {
     const nativeConnection = await NativeConnection.connect({ address });
+    // The run's dev server registers it (dev/temporal-server.ts); a server given from outside may not.
+    const contactSearchAttribute = await hasContactSearchAttribute(
+      nativeConnection.operatorService,
+      'default',
+    );
     const workers = await createWorkers({
       connection: nativeConnection,
       namespace: 'default',
@@ -79,6 +87,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           db,
           channels,
           attachmentUrlHosts: ['127.0.0.1'],
+          contactSearchAttribute,
+          ...(options.logger ? { logger: options.logger } : {}),
           ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
           ...(options.bulkPage ? { bulkPage: options.bulkPage } : {}),
           ...(options.attachmentFetchAttempts

@@ -63,6 +63,7 @@ const unexpected = (name: string) => () => Promise.reject(new Error(`${name} is 
 /** The activities Bulk Notify calls, as stubs over `bulks`; the others throw. */
 const stubs: Activities = {
   prepareMessage: unexpected('prepareMessage'),
+  contactTagsOf: unexpected('contactTagsOf'),
   startOperatorSession: unexpected('startOperatorSession'),
   recordOperatorReply: unexpected('recordOperatorReply'),
   cancelScheduledMessage: unexpected('cancelScheduledMessage'),

@@ -10,6 +10,7 @@
 /** @typedef {import('../../operators/views').ChannelView} ChannelView */
 /** @typedef {import('../../operators/views').TemplateView} TemplateView */
 /** @typedef {import('../../operators/views').MeView} MeView */
+/** @typedef {import('../../operators/views').ConsentView} ConsentView */
 /** @typedef {import('../../operators/views').UploadedFileView} UploadedFileView */
 /** @typedef {import('../../operators/views').ShiftListView} ShiftListView */
 /** @typedef {import('../../operators/views').ShiftSessionView} ShiftSessionView */

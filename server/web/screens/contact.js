@@ -5,7 +5,7 @@ import { el, $ } from '../lib/dom.js';
 import { api, messageOf } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { state } from '../lib/state.js';
-import { messageItem } from './messages.js';
+import { consentBadge, messageItem } from './messages.js';
 
 /** @typedef {import('../lib/types.js').ContactView} ContactView */
 /** @typedef {import('../lib/types.js').ContactHistoryView} ContactHistoryView */
@@ -41,7 +41,14 @@ export async function loadContact(id) {
   $('contact-fields').replaceChildren(
     ...data.contact.accounts.flatMap((a) => [
       el('dt', { text: `${a.field} (${a.kind})` }),
-      el('dd', { text: a.value }),
+      el(
+        'dd',
+        {},
+        a.value,
+        ...data.consent
+          .filter((c) => c.accountKind === a.kind && c.account === a.value)
+          .flatMap((c) => [` · ${c.liveChatId} `, consentBadge(c)]),
+      ),
     ]),
   );
   const sessions = data.sessions.map(({ session, messages }) =>

@@ -65,6 +65,20 @@ function attachmentList(attachments) {
   );
 }
 
+/**
+ * An account's opt-out or opt-in, as a badge (how and when in its title).
+ * @param {import('../lib/types.js').ConsentView} consent
+ */
+export function consentBadge(consent) {
+  const out = consent.state === 'opted-out';
+  return el('span', {
+    class: `badge badge-${out ? 'failed' : 'delivered'}`,
+    'data-consent': consent.state,
+    title: `${consent.method}, ${formatTime(consent.at)}`,
+    text: out ? t('optedOut') : t('optedIn'),
+  });
+}
+
 /** @param {MessageView} message */
 export function messageItem(message) {
   const status =

@@ -5,7 +5,7 @@ import { announce, el, text, uuid, $ } from '../lib/dom.js';
 import { api, messageOf, upload } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { state } from '../lib/state.js';
-import { messageItem } from './messages.js';
+import { consentBadge, messageItem } from './messages.js';
 import { loadSessions, scheduleSessionsReload } from './sessions.js';
 
 /** @typedef {import('../lib/types.js').SessionView} SessionView */
@@ -167,6 +167,7 @@ function renderSessionHead(session) {
           ? t('assignedTo', { name: session.assignedOperator.name })
           : t('unassigned')),
     ),
+    ...(session.consent ? [text(' '), consentBadge(session.consent)] : []),
   );
   const open = session.state === 'open';
   $('close-session').hidden = !open;

@@ -57,7 +57,7 @@ test(`a worker SIGKILLed with ${MESSAGES} messages in flight, then a new one: no
     DATABASE_URL: process.env.LIVECHAT_TEST_DATABASE_URL,
     DATABASE_POOL_MAX: '20',
     LIVECHAT_TASK_QUEUE: harness.taskQueue,
-    LOG_LEVEL: 'WARN',
+    LOG_LEVEL: 'INFO',
   };
   const first = startWorkerProcess(env);
   workers.push(first);
@@ -148,7 +148,7 @@ test(`a worker SIGKILLed during a bulk of ${BULK_RECIPIENTS}, then a new one: ev
     DATABASE_URL: process.env.LIVECHAT_TEST_DATABASE_URL,
     DATABASE_POOL_MAX: '20',
     LIVECHAT_TASK_QUEUE: harness.taskQueue,
-    LOG_LEVEL: 'WARN',
+    LOG_LEVEL: 'INFO',
   };
   const first = startWorkerProcess(env);
   workers.push(first);

@@ -75,6 +75,15 @@ const examples: Record<LiveChatErrorType, () => LiveChatError> = {
   ScheduledTimeInPast: () =>
     new errors.ScheduledTimeInPast({ sendAt: '2026-01-01T09:00:00.000Z', now: '2026-06-01T09:00:00.000Z' }),
   SendNotScheduled: () => new errors.SendNotScheduled({ workflowId: 'order-1042', status: 'sent' }),
+  UnsubscribeLinkInvalid: () => new errors.UnsubscribeLinkInvalid(),
+  NotASupervisor: () => new errors.NotASupervisor({ userId: 'anna', action: 'erase a customer' }),
+  RecipientOptedOut: () =>
+    new errors.RecipientOptedOut({
+      liveChatId: 'lc1',
+      reason: 'opted-out',
+      method: 'keyword',
+      optedOutAt: '2026-06-01T09:00:00.000Z',
+    }),
   AttachmentTooLarge: () =>
     new errors.AttachmentTooLarge({
       filename: 'contract.pdf',
