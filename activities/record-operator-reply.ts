@@ -5,6 +5,7 @@ import { findByIdempotencyKey, insertOperatorMessage, operatorReplyKey } from '.
 import type { SessionRow } from '../db/rows';
 import { touchSession } from '../db/sessions';
 import { channelRules } from '../domain/channels';
+import { checkStoredFiles, linkStoredFiles } from '../db/attachments';
 import { NotAnOperator, SessionAssignedToAnother, SessionClosed, SessionNotFound } from '../domain/errors';
 import { parseOperatorReplyInput } from '../domain/inputs';
 import { validateMessageText } from '../domain/limits';
@@ -56,6 +57,9 @@ export async function recordOperatorReply(
       throw new SessionAssignedToAnother({ sessionId: session.id, assignedOperatorId: assigned });
     }
     validateMessageText(input.text, channelRules(session.channel_kind).maxTextLength);
+    const files = input.files ?? [];
+    // The same limits as a process's files, by the sizes stored (the workspace checked them too).
+    await checkStoredFiles(trx, files, session.channel_kind);
     // An opted-out customer hears from an operator only in a conversation they started, where the
     // live chat allows that.
     const consent = await liveChatConsent(trx, session.live_chat_id);
@@ -77,8 +81,10 @@ export async function recordOperatorReply(
       operatorId: input.operatorId,
       text: input.text,
       idempotencyKey: key,
+      whatsappTemplate: input.whatsappTemplate,
     });
     if (!message) throw new Error(`reply ${key} was recorded concurrently; try again`);
+    await linkStoredFiles(trx, message.id, files);
     await touchSession(trx, session.id, now);
     return { sessionId: session.id, messageId: message.id, channelKind: session.channel_kind };
   });

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { contactAccounts, refuseIfOptedOut } from '../db/consent';
 import { insertContact } from '../db/contacts';
 import { getChannel, getLiveChat, getMembership, getOperator } from '../db/live-chats';
+import { checkStoredFiles, linkStoredFiles } from '../db/attachments';
 import { findByIdempotencyKey, insertOperatorMessage } from '../db/messages';
 import type { ChannelRow, LiveChatRow, SessionRow } from '../db/rows';
 import { findOpenSession, findSessionByIdempotencyKey, insertSession } from '../db/sessions';
@@ -77,6 +78,11 @@ export async function startOperatorSession(
       });
     }
     if (input.firstMessage !== undefined) validateMessageText(input.firstMessage, rules.maxTextLength);
+    const files = input.firstMessageFiles ?? [];
+    if (files.length > 0 && input.firstMessage === undefined) {
+      throw new InvalidInput({ path: 'firstMessageFiles', message: 'files go with a first message' });
+    }
+    await checkStoredFiles(trx, files, channel.kind);
 
     const to = await customerRecipient(trx, liveChat, input.customer);
     const recipient = await resolveAccount(databaseLookups(trx), liveChat, channel, to);
@@ -135,6 +141,7 @@ export async function startOperatorSession(
       idempotencyKey: firstMessageKey(key),
     });
     if (!message) throw new Error(`first message of ${key} already exists`);
+    await linkStoredFiles(trx, message.id, files);
     return { ...started, firstMessage: { messageId: message.id, status: message.status } };
   });
 }

@@ -1,3 +1,4 @@
+import type { PagesResult } from './pages-scenario';
 import type { BulkKillResult } from './bulk-kill';
 import type { BulkRateResult } from './bulk-rate';
 import type { BulkScenarioResult } from './bulk-scenario';
@@ -38,6 +39,29 @@ export interface BenchReport {
   bulk: BulkScenarioResult;
   bulkRate: BulkRateResult[];
   bulkKill: BulkKillResult[];
+  /** Operators' pages on one workspace server, the feed listening and polling. */
+  pages?: PagesResult[];
+}
+
+/** The pages scenario's table (also printed alone by `--only pages`). */
+export function printPages(results: readonly PagesResult[]): void {
+  console.log("pages: operators' pages on one workspace server, a customer's message to every page");
+  console.table(
+    results.map((p) => ({
+      feed: p.mode,
+      pages: p.pages,
+      messages: p.messages,
+      'connect all ms': p.connectMs,
+      'RSS idle MiB': p.serverMemoryMiB.idleRss,
+      'RSS connected MiB': p.serverMemoryMiB.connectedRss,
+      'heap/page KiB': p.heapPerPageKiB,
+      'first page p50 ms': p.toFirstPageMs.p50,
+      'every page p50 ms': p.toEveryPageMs.p50,
+      'every page p95 ms': p.toEveryPageMs.p95,
+      'every page max ms': p.toEveryPageMs.max,
+      missed: p.missed,
+    })),
+  );
 }
 
 const byName = (report: BenchReport, name: string): ScenarioResult => {
@@ -85,6 +109,7 @@ export function printReport(report: BenchReport): void {
   console.table([bulk]);
   console.log('bulk-rate: a bulk against a stand-in limited to the configured rate');
   console.table(report.bulkRate.map(({ scenario: _s, ...r }) => r));
+  if (report.pages) printPages(report.pages);
   console.log('bulk-kill: a bulk per channel, its worker process SIGKILLed twice');
   console.table(
     report.bulkKill.map(({ scenario: _s, recoverySeconds, ...r }) => ({

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { Knex } from 'knex';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ChannelAdapter, ChannelAdapters } from '../channels/adapter';
@@ -27,7 +28,8 @@ import { createChannelAdapters } from '../channels';
 import { loadProviderConfig } from '../config/providers';
 import { createDispatchWorkers, createWorkflowWorker, LiveChatWorkers } from '../worker/create-worker';
 import { createNoopActivities } from './noop-activities';
-import { printReport, type BenchReport } from './report';
+import { runPages, seedPagesWorld, type PagesResult } from './pages-scenario';
+import { printPages, printReport, type BenchReport } from './report';
 import { runBare, runDirect, runNoop, runSend, type Probes, type ScenarioResult } from './scenarios';
 import { runBulkKill, type BulkKillResult } from './bulk-kill';
 import { runBulkRate, type BulkRateResult } from './bulk-rate';
@@ -63,8 +65,51 @@ function counted<T extends Record<string, (...args: never[]) => Promise<unknown>
   ) as T;
 }
 
+/**
+ * `--only pages`: the pages scenario alone (it needs PostgreSQL, not Temporal): --pages operators'
+ * pages (500; --quick 50) on one workspace server, --page-messages messages (20; --quick 5) to them,
+ * with the feed listening and polling. Prints its table and writes bench/results/pages(-quick).json.
+ */
+async function pagesScenario(db: Knex, databaseUrl: string, quick: boolean): Promise<PagesResult[]> {
+  const pages = option('pages', quick ? 50 : 500);
+  const messages = option('page-messages', quick ? 5 : 20);
+  await seedPagesWorld(db);
+  const results: PagesResult[] = [];
+  for (const mode of ['listen', 'poll'] as const) {
+    console.log(
+      `pages: ${pages} pages, ${messages} messages, feed ${mode === 'listen' ? 'listening' : 'polling'}`,
+    );
+    results.push(await runPages({ db, databaseUrl, pages, messages, mode }));
+  }
+  return results;
+}
+
+async function runPagesOnly(quick: boolean): Promise<void> {
+  const database = await createScratchDatabase('livechat_bench');
+  const db = createDb(database.url, { poolMax: database.poolMax === 1 ? 1 : 10 });
+  try {
+    if (database.source !== 'server') throw new Error('the pages scenario needs a PostgreSQL server');
+    await migrateLatest(db);
+    const pages = await pagesScenario(db, database.url, quick);
+    printPages(pages);
+    const out = path.join(__dirname, 'results', quick ? 'pages-quick.json' : 'pages.json');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+    fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, pages }, null, 2)}\n`);
+    console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
+  } finally {
+    await db.destroy();
+    await database.drop();
+  }
+}
+
 async function run(): Promise<void> {
   const quick = process.argv.includes('--quick');
+  const only = process.argv.indexOf('--only');
+  if (only >= 0) {
+    if (process.argv[only + 1] !== 'pages') throw new Error('--only takes one scenario: pages');
+    return runPagesOnly(quick);
+  }
   const n = option('n', quick ? 10 : 200);
   const concurrency = option('concurrency', quick ? 10 : 50);
   const bulkSize = option('bulk', quick ? 200 : 10_000);
@@ -249,6 +294,9 @@ async function run(): Promise<void> {
       );
     }
 
+    // The embedded PostgreSQL serves one connection: no second server process, no listener on it.
+    const pages = database.source === 'server' ? await pagesScenario(db, database.url, quick) : undefined;
+    if (!pages) console.log('pages: skipped on embedded PostgreSQL (it serves a single connection)');
     // bulk-kill: worker processes of its own, SIGKILLed twice during a bulk per channel.
     console.log(`bulk-kill: ${killBulk} recipients over WhatsApp and over email, the worker killed twice`);
     // A worker process of its own needs a PostgreSQL server: the embedded one lives in this process.
@@ -278,6 +326,7 @@ async function run(): Promise<void> {
       roundRatios,
       bulk,
       bulkRate,
+      ...(pages ? { pages } : {}),
       bulkKill,
     };
     printReport(report);

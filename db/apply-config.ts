@@ -54,6 +54,24 @@ export const CHANNEL_SETTINGS = {
           description:
             "An approved template (Twilio Content SID) sent outside WhatsApp's 24-hour window, the text as {{1}}.",
         }),
+      templates: z
+        .array(
+          z.strictObject({
+            contentSid: z
+              .string()
+              .regex(/^HX[0-9a-fA-F]{32}$/, 'must be a Twilio Content SID: HX and 32 hexadecimal digits'),
+            name: z.string().min(1).max(100).meta({ description: 'What operators see in the list.' }),
+            body: z.string().min(1).max(1024).meta({
+              description: 'The approved text, its variables as {{1}}, {{2}}, … (as Twilio Content has it).',
+            }),
+          }),
+        )
+        .max(100)
+        .optional()
+        .meta({
+          description:
+            "Approved templates operators choose from outside WhatsApp's 24-hour window, their variables filled in.",
+        }),
     })
     .meta({
       description: 'WhatsApp (Twilio) channel settings',

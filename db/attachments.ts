@@ -1,3 +1,6 @@
+import { checkChannelLimits } from '../domain/attachments';
+import { InvalidInput } from '../domain/errors';
+import type { ChannelKind } from '../domain/types';
 import type { Knex } from 'knex';
 
 /** A file of a message as the history shows it and the adapters send it (without its bytes). */
@@ -57,6 +60,60 @@ export async function storeMessageAttachments(
       content_type: f.contentType,
     })),
   );
+}
+
+/** Stored files by SHA-256, with their sizes (those not stored are missing from the map). */
+export async function storedSizes(db: Knex, sha256s: readonly string[]): Promise<Map<string, number>> {
+  if (sha256s.length === 0) return new Map();
+  const rows: { sha256: string; size: string | number }[] = await db('attachments')
+    .whereIn('sha256', [...new Set(sha256s)])
+    .select('sha256', 'size');
+  return new Map(rows.map((r) => [r.sha256, Number(r.size)]));
+}
+
+/** Links a new message to files stored before it (an operator's uploads), in order, in its transaction. */
+export async function linkStoredFiles(
+  trx: Knex.Transaction,
+  messageId: string,
+  files: readonly { sha256: string; filename: string; contentType: string }[],
+): Promise<void> {
+  if (files.length === 0) return;
+  await trx('message_attachments').insert(
+    files.map((f, position) => ({
+      message_id: messageId,
+      position,
+      attachment_sha256: f.sha256,
+      filename: f.filename,
+      content_type: f.contentType,
+    })),
+  );
+}
+
+/**
+ * Checks files stored beforehand (an operator's uploads) against a channel's limits for a process's
+ * files, by their stored sizes; refuses one that was never stored.
+ */
+export async function checkStoredFiles(
+  db: Knex,
+  files: readonly { sha256: string; filename: string; contentType: string }[],
+  channelKind: ChannelKind,
+): Promise<void> {
+  if (files.length === 0) return;
+  const sizes = await storedSizes(
+    db,
+    files.map((f) => f.sha256),
+  );
+  const missing = files.find((f) => !sizes.has(f.sha256));
+  if (missing) throw new InvalidInput({ path: 'files', message: `${missing.filename} was never uploaded` });
+  checkChannelLimits(
+    files.map((f) => ({ ...f, size: sizes.get(f.sha256) ?? 0 })),
+    channelKind,
+  );
+}
+
+/** Stores one file's bytes once (content-addressed); its SHA-256. */
+export async function storeFileContent(db: Knex, sha256: string, content: Buffer): Promise<void> {
+  await db('attachments').insert({ sha256, size: content.length, content }).onConflict('sha256').ignore();
 }
 
 /** The bytes of a stored file. */

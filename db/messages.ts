@@ -16,7 +16,12 @@ export type NewMessage = Pick<
   | 'subject'
   | 'idempotency_key'
 > &
-  Partial<Pick<MessageRow, 'status' | 'provider_message_id' | 'inbound_kind' | 'edited_at' | 'full_text'>>;
+  Partial<
+    Pick<
+      MessageRow,
+      'status' | 'provider_message_id' | 'inbound_kind' | 'edited_at' | 'full_text' | 'whatsapp_template'
+    >
+  >;
 
 /** The idempotency key of an operator's reply: its own prefix, so it equals no other kind of key. */
 export const operatorReplyKey = (key: string): string => `operator-reply:${key}`;
@@ -42,7 +47,14 @@ export async function insertMessage(db: Knex, message: NewMessage): Promise<Mess
 /** An operator's own outbound message (a first message, a reply), pending for dispatch. */
 export function insertOperatorMessage(
   db: Knex,
-  message: { sessionId: string; operatorId: string; text: string; subject?: string; idempotencyKey: string },
+  message: {
+    sessionId: string;
+    operatorId: string;
+    text: string;
+    subject?: string;
+    idempotencyKey: string;
+    whatsappTemplate?: { contentSid: string; variables?: Record<string, string> } | undefined;
+  },
 ): Promise<MessageRow | undefined> {
   return insertMessage(db, {
     session_id: message.sessionId,
@@ -54,6 +66,7 @@ export function insertOperatorMessage(
     text: message.text,
     subject: message.subject ?? null,
     idempotency_key: message.idempotencyKey,
+    ...(message.whatsappTemplate ? { whatsapp_template: message.whatsappTemplate } : {}),
   });
 }
 

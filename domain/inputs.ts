@@ -143,6 +143,12 @@ const SessionCustomerSchema = z.union([
 ]);
 
 /** The shape of an Initiate Session request. */
+const StoredFileRefSchema = z.strictObject({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lower-case hex'),
+  filename: FilenameSchema,
+  contentType: ContentTypeSchema,
+});
+
 export const InitiateSessionInputSchema = z.strictObject({
   liveChatId: id,
   operatorId: id,
@@ -150,6 +156,7 @@ export const InitiateSessionInputSchema = z.strictObject({
   customer: SessionCustomerSchema,
   subject: z.string().optional(),
   firstMessage: z.string().optional(),
+  firstMessageFiles: z.array(StoredFileRefSchema).max(10).optional(),
   idempotencyKey: z.string().min(1).max(500).optional(),
 });
 
@@ -161,6 +168,15 @@ export const OperatorReplyInputSchema = z.strictObject({
   sessionId: z.uuid(),
   operatorId: id,
   text: z.string(),
+  whatsappTemplate: z
+    .strictObject({
+      contentSid: z
+        .string()
+        .regex(/^HX[0-9a-f]{32}$/i, 'must be a Twilio content SID (HX and 32 hex digits)'),
+      variables: z.record(z.string().max(50), z.string().max(1_024)).optional(),
+    })
+    .optional(),
+  files: z.array(StoredFileRefSchema).max(10).optional(),
   idempotencyKey: z.string().min(1).max(500).optional(),
 });
 

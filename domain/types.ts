@@ -87,10 +87,28 @@ export interface SendLiveChatMessageInput {
 }
 
 /** An operator writes into a session of a live chat they serve (a reply from the workspace). */
+/** A file stored before the workflow that sends it starts: its SHA-256, name and type, no bytes. */
+export interface StoredFileRef {
+  sha256: string;
+  filename: string;
+  contentType: string;
+}
+
 export interface OperatorReplyInput {
   sessionId: string;
   operatorId: string;
+  /** The text; with `whatsappTemplate`, the template's text with its variables filled in (as shown). */
   text: string;
+  /**
+   * WhatsApp only: the approved template (Twilio content SID and variables) sent when the customer
+   * has not written in the last 24 hours; inside the window `text` is sent as it is.
+   */
+  whatsappTemplate?: { contentSid: string; variables?: Record<string, string> };
+  /**
+   * Files the operator attached, already stored by the workspace (`POST /api/files`): only their
+   * SHA-256, name and type travel in the workflow's history, never their bytes.
+   */
+  files?: StoredFileRef[];
   /** Default: derived from the workflow id, so the same request started twice sends once. */
   idempotencyKey?: string;
 }
@@ -156,6 +174,8 @@ export interface InitiateSessionInput {
   subject?: string;
   /** Sent at once as the operator's first message. */
   firstMessage?: string;
+  /** Files of the first message, stored by the workspace beforehand (see `OperatorReplyInput.files`). */
+  firstMessageFiles?: StoredFileRef[];
   /** Default: derived from the workflow id. */
   idempotencyKey?: string;
 }

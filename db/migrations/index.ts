@@ -7,6 +7,7 @@ import * as attachments from './005-attachments';
 import * as scheduledSends from './006-scheduled-sends';
 import * as inboundKeptWhole from './008-inbound-kept-whole';
 import * as telegramPollLease from './009-telegram-poll-lease';
+import * as liveWorkspace from './010-live-workspace';
 import * as dispatchRateBuckets from './011-dispatch-rate-buckets';
 import * as emailInbox from './007-email-inbox';
 import * as consent from './012-consent';
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-scheduled-sends': scheduledSends,
   '008-inbound-kept-whole': inboundKeptWhole,
   '009-telegram-poll-lease': telegramPollLease,
+  '010-live-workspace': liveWorkspace,
   '011-dispatch-rate-buckets': dispatchRateBuckets,
   '007-email-inbox': emailInbox,
   '012-consent': consent,

@@ -3,7 +3,7 @@
  * replies, closing, the customers' pages and the live feed. Every route but sign-in needs a signed-in
  * operator, and every read is limited to the live chats that operator serves.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -12,7 +12,8 @@ import { eraseContact } from '../../client/erase-contact';
 import { channelRules } from '../../domain/channels';
 import { NotASupervisor, SessionAssignedToAnother } from '../../domain/errors';
 import { parseInput } from '../../domain/inputs';
-import { messageAttachment } from '../../db/attachments';
+import { checkStoredFiles, storeFileContent } from '../../db/attachments';
+import { ATTACHMENT_LIMITS } from '../../domain/attachments';
 import { contentDisposition } from '../media';
 import type {
   MemberRole,
@@ -42,6 +43,10 @@ import {
   channelsOf,
   closeSession,
   contactInApps,
+  databaseNow,
+  markSessionRead,
+  shiftSessions,
+  unreadCounts,
   membershipsOf,
   messageById,
   messageByIdempotencyKey,
@@ -61,7 +66,16 @@ import {
   accountConsentView,
   contactView,
   messageView,
+  renderTemplate,
   sessionView,
+  templatesOf,
+  type ChannelView,
+  type ContactHistoryView,
+  type FeedMessageEvent,
+  type LiveChatView,
+  type MeView,
+  type ShiftListView,
+  type UploadedFileView,
   type MessageView,
   type ViewOptions,
 } from './views';
@@ -87,6 +101,13 @@ const SignInBody = z
 
 const StatusBody = z.strictObject({ status: z.enum(['online', 'offline', 'busy']) });
 
+/** A file uploaded before (`POST /api/files`), as a reply or a first message names it. */
+const UploadedFile = z.strictObject({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  filename: z.string().trim().min(1).max(255),
+  contentType: z.string().trim().min(3).max(255),
+});
+
 const NewSessionBody = z.strictObject({
   liveChatId: id,
   channelId: id,
@@ -104,21 +125,48 @@ const NewSessionBody = z.strictObject({
   ]),
   subject: optionalText(2000),
   firstMessage: optionalText(100_000),
+  /** Files of the first message, uploaded before (`POST /api/files`). */
+  files: z.array(UploadedFile).max(10).optional(),
   /** Chosen by the page once per dialog, so a double submit starts one session. */
   requestId: z.uuid().optional(),
 });
 
-const ReplyBody = z.strictObject({ text: z.string().max(100_000), requestId: z.uuid().optional() });
+const ReplyBody = z.strictObject({
+  text: z.string().max(100_000),
+  requestId: z.uuid().optional(),
+  /** Files uploaded before (`POST /api/files`), in order. */
+  files: z.array(UploadedFile).max(10).optional(),
+  /** WhatsApp outside the 24-hour window: one of the channel's approved templates, its variables filled in. */
+  template: z
+    .strictObject({
+      contentSid: z.string().max(64),
+      variables: z.record(z.string().max(50), z.string().trim().min(1).max(1_024)).default({}),
+    })
+    .optional(),
+});
 
 const ContactsQuery = z.strictObject({ q: z.string().max(200).default(''), liveChatId: id.optional() });
 
 const SessionParams = z.strictObject({ id: z.string().max(100) });
 
-const FileParams = z.strictObject({
-  id: z.string().max(100),
-  messageId: z.uuid(),
-  position: z.coerce.number().int().min(0).max(100),
+const ShiftQuerySchema = z.strictObject({
+  scope: z.enum(['mine', 'unassigned', 'all']).default('mine'),
+  state: z.enum(['open', 'closed']).default('open'),
+  q: z.string().trim().max(200).default(''),
 });
+
+/** An upload: the file's name and type travel in the query, its bytes as the body. */
+const UploadQuery = z.strictObject({
+  filename: z.string().trim().min(1).max(255),
+  type: z
+    .string()
+    .trim()
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/pdf')
+    .default('application/octet-stream'),
+});
+/** The largest file any channel takes (Telegram's 50 MB): the upload route's body limit. */
+const MAX_UPLOAD_BYTES = Math.max(...Object.values(ATTACHMENT_LIMITS).map((l) => l.maxFileBytes));
+
 const AttachmentParams = z.strictObject({
   id: z.string().max(100),
   messageId: z.string().max(100),
@@ -258,6 +306,11 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
   // --- everything else: a signed-in operator -----------------------------------------------
 
   app.register(async (api) => {
+    api.addContentTypeParser(
+      'application/octet-stream',
+      { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES },
+      (_request, body, done) => done(null, body),
+    );
     api.addHook('onRequest', async (request) => {
       const token = request.cookies[cookie];
       if (!token) throw unauthenticated();
@@ -274,7 +327,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       return reply.code(204).send();
     });
 
-    api.get('/api/me', async (request) => {
+    api.get('/api/me', async (request): Promise<MeView> => {
       const operator = operatorOf(request);
       const memberships = await membershipsOf(db, operator.id);
       return {
@@ -293,7 +346,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       return { status };
     });
 
-    api.get('/api/live-chats', async (request) => {
+    api.get('/api/live-chats', async (request): Promise<{ liveChats: LiveChatView[] }> => {
       const memberships = await membershipsOf(db, operatorOf(request).id);
       const channels = await channelsOf(
         db,
@@ -307,7 +360,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
           boundApp: m.boundApp,
           channels: channels
             .filter((c) => c.liveChatId === m.liveChatId)
-            .map((c) => {
+            .map((c): ChannelView => {
               const rules = channelRules(c.kind);
               return {
                 id: c.id,
@@ -319,6 +372,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
                 canInitiate: rules.canInitiate && c.state === 'active',
                 hasSubject: rules.hasSubject,
                 maxTextLength: rules.maxTextLength,
+                templates: c.kind === 'whatsapp' ? templatesOf(c.settings) : [],
               };
             }),
         })),
@@ -328,6 +382,25 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
     api.get('/api/my-sessions', async (request) => {
       const sessions = await mySessions(db, operatorOf(request).id);
       return { sessions: sessions.map(sessionView) };
+    });
+
+    // The session list for a shift: mine / unassigned / all, open / closed, words, unread counts.
+    api.get('/api/sessions', async (request): Promise<ShiftListView> => {
+      const operator = operatorOf(request);
+      const query = parseInput(ShiftQuerySchema, request.query);
+      const [sessions, unread] = await Promise.all([
+        shiftSessions(db, operator.id, query),
+        unreadCounts(db, operator.id),
+      ]);
+      return { sessions: sessions.map((s) => ({ ...sessionView(s), unread: s.unread })), unread };
+    });
+
+    // The operator has read the session (its page is open and seen): its unread count drops to 0.
+    api.post('/api/sessions/:id/read', async (request, reply) => {
+      const operator = operatorOf(request);
+      const session = await sessionOf(operator.id, parseInput(SessionParams, request.params).id);
+      await markSessionRead(db, operator.id, session.id, await databaseNow(db));
+      return reply.code(204).send();
     });
 
     api.get('/api/sessions/:id', async (request) => {
@@ -344,30 +417,6 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       };
     });
 
-    // A message's file (sent by us, or the customer's), for operators to download: the session must be
-    // in the operator's reach, and the message in that session, or it is out of reach like the rest.
-    api.get('/api/sessions/:id/messages/:messageId/files/:position', async (request, reply) => {
-      const params = parseInput(FileParams, request.params);
-      const session = await sessionOf(operatorOf(request).id, params.id);
-      const owner = await db('messages')
-        .where({ id: params.messageId })
-        .first<{ session_id: string } | undefined>('session_id');
-      const file =
-        owner?.session_id === session.id
-          ? await messageAttachment(db, params.messageId, params.position)
-          : undefined;
-      if (!file) throw outOfReach('SessionNotFound', 'such file');
-      return (
-        reply
-          .header('content-type', file.contentType)
-          .header('content-disposition', contentDisposition(file.filename).replace(/^inline/, 'attachment'))
-          .header('x-content-type-options', 'nosniff')
-          // A customer's file is never run as a page of ours.
-          .header('content-security-policy', "sandbox; default-src 'none'")
-          .header('cache-control', 'private, no-store')
-          .send(file.content)
-      );
-    });
     /**
      * One file of a message, as the customer or the sender attached it: always as a download
      * (`attachment`), never shown in the workspace's own origin (a customer's HTML file must not run
@@ -388,6 +437,27 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
         .send(file.content);
     });
 
+    /**
+     * An operator's file for a reply: its bytes as `application/octet-stream` (never a type a
+     * cross-site form can send), its name and type in the query; stored once by its SHA-256, which the
+     * reply then names. The per-channel limits are checked when the reply names it.
+     */
+    api.post(
+      '/api/files',
+      { bodyLimit: MAX_UPLOAD_BYTES },
+      async (request, reply): Promise<{ file: UploadedFileView }> => {
+        const query = parseInput(UploadQuery, request.query);
+        const content = request.body;
+        if (!Buffer.isBuffer(content) || content.length === 0) {
+          throw new ApiError('InvalidInput', 'Send the file as the body (application/octet-stream).');
+        }
+        const sha256 = createHash('sha256').update(content).digest('hex');
+        await storeFileContent(db, sha256, content);
+        reply.code(201);
+        return { file: { sha256, filename: query.filename, contentType: query.type, size: content.length } };
+      },
+    );
+
     api.post('/api/sessions', async (request, reply) => {
       const operator = operatorOf(request);
       const body = parseInput(NewSessionBody, request.body);
@@ -395,7 +465,15 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       requireServed(memberships, body.liveChatId);
       // A channel of another live chat is out of reach too: its existence is none of this operator's business.
       const channels = await channelsOf(db, [body.liveChatId]);
-      if (!channels.some((c) => c.id === body.channelId)) throw outOfReach('ChannelNotFound', 'such channel');
+      const channel = channels.find((c) => c.id === body.channelId);
+      if (!channel) throw outOfReach('ChannelNotFound', 'such channel');
+      const files = body.files ?? [];
+      if (files.length > 0 && body.firstMessage === undefined) {
+        throw new ApiError('InvalidInput', 'Files go with a first message: write one.', {
+          details: { field: 'firstMessage' },
+        });
+      }
+      await checkStoredFiles(db, files, channel.kind);
 
       const workflowId = `operator-session/${operator.id}/${body.requestId ?? randomUUID()}`;
       const input: InitiateSessionInput = {
@@ -405,6 +483,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
         customer: customerOf(body.customer),
         ...(body.subject !== undefined ? { subject: body.subject } : {}),
         ...(body.firstMessage !== undefined ? { firstMessage: body.firstMessage } : {}),
+        ...(files.length > 0 ? { firstMessageFiles: files } : {}),
         idempotencyKey: workflowId,
       };
       const handle = await startOrJoin('initiateSession', workflowId, input);
@@ -431,13 +510,19 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       const params = parseInput(SessionParams, request.params);
       const body = parseInput(ReplyBody, request.body);
       const session = await sessionOf(operator.id, params.id);
+      const template = body.template ? await templateOfSession(session, body.template) : undefined;
+      const files = body.files ?? [];
+      // The limits a process's files keep on this channel, refused before anything is started.
+      await checkStoredFiles(db, files, session.channel_kind);
 
       // The workflow checks the rest (open, assigned to this operator or to no one) and refuses typed.
       const workflowId = `operator-reply/${session.id}/${body.requestId ?? randomUUID()}`;
       const input: OperatorReplyInput = {
         sessionId: session.id,
         operatorId: operator.id,
-        text: body.text,
+        text: template ? template.text : body.text,
+        ...(template ? { whatsappTemplate: template.whatsappTemplate } : {}),
+        ...(files.length > 0 ? { files } : {}),
         idempotencyKey: workflowId,
       };
       const handle = await startOrJoin('operatorReply', workflowId, input);
@@ -498,7 +583,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       return { erasure: report };
     });
 
-    api.get('/api/contacts/:id/history', async (request) => {
+    api.get('/api/contacts/:id/history', async (request): Promise<ContactHistoryView> => {
       const operator = operatorOf(request);
       const contact = await contactOf(operator, parseInput(SessionParams, request.params).id);
       const { account } = parseInput(ContactHistoryQuery, request.query);
@@ -526,6 +611,43 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
       await streamEvents(operator, request, reply);
     });
   });
+
+  /**
+   * The approved template a reply names, from the session's channel, with every variable given: its
+   * text as the customer will read it and what Twilio is sent.
+   */
+  async function templateOfSession(
+    session: SessionRecord,
+    chosen: { contentSid: string; variables: Record<string, string> },
+  ): Promise<{ text: string; whatsappTemplate: { contentSid: string; variables: Record<string, string> } }> {
+    const channel = (await channelsOf(db, [session.live_chat_id])).find((c) => c.id === session.channel_id);
+    const template = channel?.kind === 'whatsapp' ? templatesOf(channel.settings) : [];
+    const found = template.find((t) => t.contentSid === chosen.contentSid);
+    if (!found) {
+      throw new ApiError(
+        'InvalidInput',
+        'That template is not one of the approved templates of this channel.',
+        {
+          details: { field: 'template.contentSid' },
+        },
+      );
+    }
+    const missing = found.variables.filter((name) => !chosen.variables[name]);
+    if (missing.length > 0) {
+      throw new ApiError(
+        'InvalidInput',
+        `Fill in every variable of the template (missing: ${missing.join(', ')}).`,
+        {
+          details: { field: 'template.variables', missing },
+        },
+      );
+    }
+    const variables = Object.fromEntries(found.variables.map((name) => [name, chosen.variables[name] ?? '']));
+    return {
+      text: renderTemplate(found.body, variables),
+      whatsappTemplate: { contentSid: found.contentSid, variables },
+    };
+  }
 
   async function contactOf(operator: SignedInOperator, contactId: string) {
     const memberships = await membershipsOf(db, operator.id);
@@ -578,7 +700,7 @@ export function registerApi(app: FastifyInstance, deps: WorkspaceDeps): void {
           sessionId: message.session_id,
           liveChatId: message.live_chat_id,
           message: messageView(message, views),
-        }),
+        } satisfies FeedMessageEvent),
     };
     try {
       unsubscribe = await feed.subscribe(subscriber);

@@ -49,6 +49,8 @@ export interface ChannelInfo {
   kind: ChannelKind;
   name: string;
   state: 'active' | 'disabled';
+  /** The channel's non-secret settings (WhatsApp's approved templates among them). */
+  settings: Record<string, unknown>;
 }
 
 export async function channelsOf(db: Knex, liveChatIds: readonly string[]): Promise<ChannelInfo[]> {
@@ -59,16 +61,18 @@ export async function channelsOf(db: Knex, liveChatIds: readonly string[]): Prom
     kind: ChannelKind;
     name: string;
     state: 'active' | 'disabled';
+    settings: Record<string, unknown> | null;
   }[] = await db('channels')
     .whereIn('live_chat_id', liveChatIds)
     .orderBy(['live_chat_id', 'name'])
-    .select('id', 'live_chat_id', 'kind', 'name', 'state');
+    .select('id', 'live_chat_id', 'kind', 'name', 'state', 'settings');
   return rows.map((r) => ({
     id: r.id,
     liveChatId: r.live_chat_id,
     kind: r.kind,
     name: r.name,
     state: r.state,
+    settings: r.settings ?? {},
   }));
 }
 
@@ -101,6 +105,8 @@ export interface SessionRecord {
   last_status: DeliveryStatus | null;
   /** Telegram: when the customer blocked the bot (sends are refused until they write again). */
   blocked_at: Date | null;
+  /** When the customer last wrote in this session (WhatsApp's 24-hour window counts from it). */
+  last_inbound_at: Date | null;
   /** The account's consent in the session's live chat, when it has one. */
   consent_state: ConsentState | null;
   consent_method: ConsentMethod | null;
@@ -156,6 +162,7 @@ function sessionsQuery(db: Knex, operatorId: string): Knex.QueryBuilder {
       's.closed_at',
       's.last_message_at',
       'tc.blocked_at',
+      's.last_inbound_at',
       'co.state as consent_state',
       'co.method as consent_method',
       'co.channel_id as consent_channel_id',
@@ -190,6 +197,86 @@ export function mySessions(db: Knex, operatorId: string): Promise<SessionRecord[
       ])
       .limit(MY_SESSIONS_LIMIT)
   );
+}
+
+export type ShiftScope = 'mine' | 'unassigned' | 'all';
+
+export interface ShiftQuery {
+  scope: ShiftScope;
+  state: 'open' | 'closed';
+  /** Words to find in the session's name, the customer's name or account. */
+  q: string;
+}
+
+/** The customer's messages the operator has not read yet (after their `session_reads` mark). */
+const unreadOf = (db: Knex, operatorId: string) =>
+  db.raw(
+    `(select count(*)::int from messages um
+       where um.session_id = s.id and um.direction = 'inbound'
+         and um.created_at > coalesce((select sr.read_at from session_reads sr
+                                        where sr.session_id = s.id and sr.operator_id = ?), '-infinity'))
+     as unread`,
+    [operatorId],
+  );
+
+/**
+ * The session list for a shift: the operator's own sessions, those nobody has taken, or every session
+ * of the live chats they serve; open or closed; found by words; each with its unread count.
+ */
+export function shiftSessions(
+  db: Knex,
+  operatorId: string,
+  query: ShiftQuery,
+): Promise<(SessionRecord & { unread: number })[]> {
+  const builder = sessionsQuery(db, operatorId)
+    .select(unreadOf(db, operatorId))
+    .where('s.state', query.state);
+  if (query.scope === 'mine') builder.where('s.assigned_operator_id', operatorId);
+  if (query.scope === 'unassigned') builder.whereNull('s.assigned_operator_id');
+  for (const word of query.q.split(/\s+/).filter(Boolean).slice(0, 5)) {
+    const like = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    builder.where((w) =>
+      w.whereILike('s.name', like).orWhereILike('s.account', like).orWhereILike('c.name', like),
+    );
+  }
+  return builder
+    .orderBy([
+      { column: 's.last_message_at', order: 'desc' },
+      { column: 's.id', order: 'desc' },
+    ])
+    .limit(MY_SESSIONS_LIMIT);
+}
+
+/** Unread customer messages in the operator's open sessions, by scope (the tabs' and the title's counts). */
+export async function unreadCounts(db: Knex, operatorId: string): Promise<Record<ShiftScope, number>> {
+  const rows: { mine: number | null; unassigned: number | null; all: number | null }[] = await db
+    .from(
+      sessionsQuery(db, operatorId)
+        .clearSelect()
+        .select('s.assigned_operator_id', unreadOf(db, operatorId))
+        .where('s.state', 'open')
+        .as('x'),
+    )
+    .select(
+      db.raw('sum(unread) filter (where assigned_operator_id = ?)::int as mine', [operatorId]),
+      db.raw('sum(unread) filter (where assigned_operator_id is null)::int as unassigned'),
+      db.raw('sum(unread)::int as "all"'),
+    );
+  const row = rows[0];
+  return { mine: row?.mine ?? 0, unassigned: row?.unassigned ?? 0, all: row?.all ?? 0 };
+}
+
+/** The operator has read the session up to now. */
+export async function markSessionRead(
+  db: Knex,
+  operatorId: string,
+  sessionId: string,
+  at: Date,
+): Promise<void> {
+  await db('session_reads')
+    .insert({ operator_id: operatorId, session_id: sessionId, read_at: at })
+    .onConflict(['operator_id', 'session_id'])
+    .merge({ read_at: db.raw('greatest(session_reads.read_at, excluded.read_at)') });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -332,6 +419,15 @@ export async function attachmentOfSessionMessage(
 
 export function messageById(db: Knex, id: string): Promise<MessageRecord | undefined> {
   return messagesQuery(db).where('m.id', id).first();
+}
+
+/** These messages as they are now, in any live chat (the live feed filters them). */
+export function messagesByIds(db: Knex, ids: readonly string[]): Promise<MessageRecord[]> {
+  const uuids = ids.filter(isUuid);
+  if (uuids.length === 0) return Promise.resolve([]);
+  return messagesQuery(db)
+    .whereIn('m.id', uuids)
+    .orderBy([{ column: 'm.updated_at' }, { column: 'm.id' }]);
 }
 
 export function messageByIdempotencyKey(db: Knex, key: string): Promise<MessageRecord | undefined> {

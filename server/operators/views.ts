@@ -6,11 +6,14 @@ import type {
   AccountKind,
   ChannelKind,
   DeliveryStatus,
+  MemberRole,
   MessageDirection,
+  OperatorStatus,
   SessionOrigin,
   SessionState,
 } from '../../domain/types';
 import type { InboundKind } from '../../db/rows';
+import { WHATSAPP_WINDOW_MS } from '../../channels/whatsapp/adapter';
 import type { ConsentMethod, ConsentState } from '../../domain/consent';
 import type { ConsentRecord, ContactRecord, MessageRecord, SessionRecord } from './queries';
 
@@ -40,6 +43,11 @@ export interface SessionView {
    * sessions to them are refused (`TelegramChatBlocked`). Null otherwise.
    */
   customerBlockedAt: string | null;
+  /**
+   * WhatsApp only (null elsewhere): when the customer last wrote in this session and when the 24-hour
+   * window for free-form text closes (both null when they never wrote: only templates go then).
+   */
+  whatsappWindow: { lastInboundAt: string | null; closesAt: string | null } | null;
   /**
    * The account's consent in this live chat: `opted-out` (nothing but an answer in a conversation
    * the customer started, where the live chat allows it, reaches them), `opted-in`, or null (neither).
@@ -96,6 +104,15 @@ export function sessionView(r: SessionRecord): SessionView {
         ? { text: excerpt(r.last_text), direction: r.last_direction, status: r.last_status }
         : null,
     customerBlockedAt: r.blocked_at ? r.blocked_at.toISOString() : null,
+    whatsappWindow:
+      r.channel_kind === 'whatsapp'
+        ? {
+            lastInboundAt: r.last_inbound_at ? r.last_inbound_at.toISOString() : null,
+            closesAt: r.last_inbound_at
+              ? new Date(r.last_inbound_at.getTime() + WHATSAPP_WINDOW_MS).toISOString()
+              : null,
+          }
+        : null,
     consent:
       r.consent_state && r.consent_method && r.consent_changed_at
         ? {
@@ -248,4 +265,112 @@ export interface ContactView {
 
 export function contactView(c: ContactRecord): ContactView {
   return { id: c.id, name: c.name, app: c.app, accounts: c.fields };
+}
+
+/** `POST /api/files`: a file stored for a reply, named by its SHA-256. */
+export interface UploadedFileView {
+  sha256: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+/** A session in the shift's list: with how many of the customer's messages the operator has not read. */
+export interface ShiftSessionView extends SessionView {
+  unread: number;
+}
+
+/** `GET /api/sessions`: the list asked for, and the unread counts of every tab. */
+export interface ShiftListView {
+  sessions: ShiftSessionView[];
+  unread: { mine: number; unassigned: number; all: number };
+}
+
+/** A channel of a live chat as `GET /api/live-chats` gives it, with what its rules allow. */
+export interface ChannelView {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  state: string;
+  label: string;
+  /** The kind of account it reaches; null for the website widget (no account of a kind). */
+  accountKind: AccountKind | null;
+  /** Operators may start sessions on it (its rules allow it and it is active). */
+  canInitiate: boolean;
+  hasSubject: boolean;
+  maxTextLength: number;
+  /** WhatsApp: the approved templates operators may send outside the 24-hour window (else empty). */
+  templates: TemplateView[];
+}
+
+/** An approved WhatsApp template (Twilio Content), its variables as `{{1}}`, `{{2}}`, … in `body`. */
+export interface TemplateView {
+  contentSid: string;
+  name: string;
+  body: string;
+  /** The variables' names in order of first appearance (`"1"`, `"2"`, …). */
+  variables: string[];
+}
+
+/** The variables a template's text uses, in order of first appearance. */
+export function templateVariables(body: string): string[] {
+  return [...new Set([...body.matchAll(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1] ?? ''))];
+}
+
+/** The template's text with its variables filled in (what the customer reads). */
+export function renderTemplate(body: string, variables: Record<string, string>): string {
+  return body.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_whole, name: string) => variables[name] ?? '');
+}
+
+/** A channel's approved templates from its settings (WhatsApp's `templates`). */
+export function templatesOf(settings: Record<string, unknown>): TemplateView[] {
+  const list = settings['templates'];
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter(
+      (t): t is { contentSid: string; name: string; body: string } =>
+        typeof t === 'object' &&
+        t !== null &&
+        typeof t.contentSid === 'string' &&
+        typeof t.name === 'string' &&
+        typeof t.body === 'string',
+    )
+    .map((t) => ({
+      contentSid: t.contentSid,
+      name: t.name,
+      body: t.body,
+      variables: templateVariables(t.body),
+    }));
+}
+
+/** A live chat the operator serves (`GET /api/live-chats`). */
+export interface LiveChatView {
+  id: string;
+  name: string;
+  role: MemberRole;
+  boundApp: string;
+  channels: ChannelView[];
+}
+
+/** `GET /api/me`: who is signed in, and until when. */
+export interface MeView {
+  operator: { id: string; name: string; email: string | null; status: OperatorStatus };
+  liveChats: { id: string; name: string; role: MemberRole }[];
+  expiresAt: string;
+}
+
+/** A `message` event of the live feed (`GET /api/events`): a new or changed message. */
+export interface FeedMessageEvent {
+  sessionId: string;
+  liveChatId: string;
+  message: MessageView;
+}
+
+/** `GET /api/contacts/:id/history`: the customer's page. */
+export interface ContactHistoryView {
+  contact: ContactView;
+  /** Each account's opt-out or opt-in in the live chats the operator serves. */
+  consent: AccountConsentView[];
+  account: string | null;
+  sessions: { session: SessionView; messages: MessageView[] }[];
 }

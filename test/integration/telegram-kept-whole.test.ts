@@ -251,7 +251,7 @@ test('photos, documents and voice are stored as files through getFile', async ()
       payload: JSON.stringify({ operatorId: world.online, password: PASSWORD }),
     });
     const cookie = cookieHeader(signIn);
-    const url = `/api/sessions/${messages[1]!.session_id}/messages/${messages[1]!.id}/files/0`;
+    const url = `/api/sessions/${messages[1]!.session_id}/messages/${messages[1]!.id}/attachments/0`;
     const download = await workspace.inject({ method: 'GET', url, headers: { cookie } });
     expect(download.statusCode).toBe(200);
     expect(sha256(download.rawPayload)).toBe(sha256(pdf));
