@@ -51,15 +51,7 @@ export async function storeMessageAttachments(
     )
     .onConflict('sha256')
     .ignore();
-  await trx('message_attachments').insert(
-    files.map((f, position) => ({
-      message_id: messageId,
-      position,
-      attachment_sha256: f.sha256,
-      filename: f.filename,
-      content_type: f.contentType,
-    })),
-  );
+  await linkStoredFiles(trx, messageId, files);
 }
 
 /** Stored files by SHA-256, with their sizes (those not stored are missing from the map). */
