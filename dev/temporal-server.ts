@@ -58,7 +58,25 @@ export async function startTemporalDevServer(options: TemporalServerOptions = {}
   return startDevServer(cli, options);
 }
 
+/**
+ * The ports a dev server gets are free when chosen and taken when it binds them: anything on the
+ * machine may take one in between (an outgoing connection's ephemeral port). Then it starts again on
+ * new ones (the caller's own `port` stays what it is).
+ */
 async function startDevServer(cli: string, options: TemporalServerOptions): Promise<TemporalServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(cli, options);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes('address already in use')) throw error;
+      options.log?.(
+        `a port was taken before the dev server bound it; starting again (attempt ${attempt + 1})`,
+      );
+    }
+  }
+}
+
+async function startDevServerOnce(cli: string, options: TemporalServerOptions): Promise<TemporalServer> {
   const [port, httpPort, metricsPort] = [
     options.port ?? (await freePort()),
     await freePort(),
