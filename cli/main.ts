@@ -565,6 +565,11 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 }
 
 if (require.main === module) {
+  // Output piped into a reader that stops early (`livechat history … | head`): stop quietly, as Unix tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
